@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `pdscaler` command line (contracts in DESIGN.md).
+import { Command } from 'commander';
+import { ExitCode, type CliIo } from './io.js';
+import { runPlan } from './plan.js';
+import { runValidate } from './validate.js';
+
+/** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command()
+    .name('pdscaler')
+    .description('SLO-driven autoscaling for prefill/decode disaggregated LLM serving on RoleBasedGroups')
+    .option('--profiles-dir <dir>', 'directory of named performance profiles (env PDSCALER_PROFILES_DIR)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  const loadOptions = (): { profilesDir?: string } => {
+    const dir = program.opts<{ profilesDir?: string }>().profilesDir ?? io.env.PDSCALER_PROFILES_DIR;
+    return dir === undefined || dir === '' ? {} : { profilesDir: dir };
+  };
+  program
+    .command('validate')
+    .description('parse, validate and compile policies; errors as FILE:LINE:COL: message')
+    .argument('<files...>', 'policy YAML files')
+    .action((files: string[]) => {
+      exitCode = runValidate(files, loadOptions(), io);
+    });
+  program
+    .command('plan')
+    .description('one decision for a policy and an observation, with its explanation')
+    .requiredOption('--policy <file>', 'policy YAML')
+    .requiredOption('--observation <file>', 'observation JSON')
+    .option('--state <file>', 'decider state JSON from a previous plan (to step decisions)')
+    .option('--state-out <file>', 'write the next state here')
+    .option('--now <time>', 'decide at this RFC 3339 time (default: the observation time)')
+    .option('--json', 'print the decision and next state as JSON')
+    .action(
+      (opts: {
+        policy: string;
+        observation: string;
+        state?: string;
+        stateOut?: string;
+        now?: string;
+        json?: boolean;
+      }) => {
+        exitCode = runPlan({ ...opts, ...loadOptions() }, io);
+      },
+    );
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') return ExitCode.ok;
+    if (code?.startsWith('commander.') === true) return ExitCode.invalid;
+    throw error;
+  }
+  return exitCode;
+}

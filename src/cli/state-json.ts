@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// The decider state as a file, so `pdscaler plan --state S.json` can step decisions tick by tick.
+import { z } from 'zod';
+import type { DecisionState } from '../decision/types.js';
+
+const sample = z.strictObject({ atMs: z.number(), up: z.int().min(0), down: z.int().min(0) });
+const roleState = z.strictObject({
+  desiredReplicas: z.int().min(0),
+  lastScaleUpAtMs: z.number().optional(),
+  lastScaleDownAtMs: z.number().optional(),
+  samples: z.array(sample),
+  forecast: z.strictObject({ level: z.number(), trendPerS: z.number(), atMs: z.number() }).optional(),
+  correction: z.strictObject({ factor: z.number().min(1), atMs: z.number() }),
+});
+
+export const stateFileSchema = z.strictObject({
+  roles: z.strictObject({ prefill: roleState.optional(), decode: roleState.optional() }),
+});
+
+export function parseState(
+  json: unknown,
+): { ok: true; state: DecisionState } | { ok: false; issues: string[] } {
+  const result = stateFileSchema.safeParse(json);
+  if (!result.success)
+    return {
+      ok: false,
+      issues: result.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`),
+    };
+  const roles: Record<string, unknown> = {};
+  for (const [role, value] of Object.entries(result.data.roles)) {
+    if (value === undefined) continue;
+    roles[role] = {
+      ...value,
+      lastScaleUpAtMs: value.lastScaleUpAtMs,
+      lastScaleDownAtMs: value.lastScaleDownAtMs,
+      forecast: value.forecast,
+    };
+  }
+  return { ok: true, state: { roles } };
+}
+
+/** State as JSON: `undefined` fields are dropped, which parseState reads back as undefined. */
+export function stateToJson(state: DecisionState): string {
+  return JSON.stringify(state, null, 2);
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+// The decider: decide(spec, observation, state, now) -> { decision, state }. Pure and deterministic:
+// no I/O, no clock, no randomness (Knative's `Scale(logger, now)`, style-anchors.md P1).
+import { explainRole } from './explain.js';
+import { stabilize } from './hysteresis.js';
+import { applyJointLimits, gpusOf, type JointConstraints } from './joint-limits.js';
+import { estimateDemand, isFresh, type DemandEstimate } from './role-demand.js';
+import type {
+  BoundRule,
+  DecisionResult,
+  DecisionSpec,
+  DecisionState,
+  EpochMs,
+  Observation,
+  Role,
+  RoleDecision,
+  RoleInputs,
+  RoleState,
+} from './types.js';
+import { Roles } from './types.js';
+
+interface RoleStep {
+  readonly current: number;
+  readonly proposed: number;
+  readonly raw: number | undefined;
+  readonly rule: BoundRule;
+  /** The role holds on missing or stale data: the joint limits may raise it, never lower it. */
+  readonly held: boolean;
+  readonly estimate: DemandEstimate;
+  readonly next: Omit<RoleState, 'desiredReplicas' | 'lastScaleUpAtMs' | 'lastScaleDownAtMs'>;
+  readonly ready: number | undefined;
+  readonly pending: number | undefined;
+}
+
+/**
+ * The replicas the role has now: our last published number, else the scaling adapter's spec, else
+ * the ready count, else the policy minimum (first tick with nothing known).
+ */
+function currentReplicas(
+  spec: DecisionSpec,
+  observation: Observation,
+  previous: RoleState | undefined,
+  role: Role,
+): number {
+  const o = observation.roles[role];
+  return (
+    previous?.desiredReplicas ??
+    o.desiredReplicas?.value ??
+    o.readyReplicas?.value ??
+    spec.roles[role].minReplicas
+  );
+}
+
+function pendingReplicas(observation: Observation, role: Role): number | undefined {
+  const o = observation.roles[role];
+  if (o.pendingReplicas !== undefined) return o.pendingReplicas.value;
+  if (o.desiredReplicas !== undefined && o.readyReplicas !== undefined)
+    return Math.max(0, o.desiredReplicas.value - o.readyReplicas.value);
+  return undefined;
+}
+
+function stepRole(
+  spec: DecisionSpec,
+  observation: Observation,
+  state: DecisionState,
+  at: { readonly role: Role; readonly nowMs: EpochMs },
+): RoleStep {
+  const { role, nowMs } = at;
+  const previous = state.roles[role];
+  const current = currentReplicas(spec, observation, previous, role);
+  const estimate = estimateDemand({ spec, observation, previous, nowMs }, role);
+  const ready = observation.roles[role].readyReplicas;
+  const pending = pendingReplicas(observation, role);
+  const common = { current, estimate, ready: ready?.value, pending };
+  if (estimate.needed === undefined) {
+    // Unknown is not zero: hold, and forget the window evidence so a return of data starts afresh.
+    const rule: BoundRule = estimate.missing.length > 0 ? 'missing-metrics' : 'stale-metrics';
+    const next = { samples: [], forecast: previous?.forecast, correction: estimate.nextCorrection };
+    return { ...common, proposed: current, raw: undefined, rule, held: true, next };
+  }
+  const stabilized = stabilize({
+    spec,
+    nowMs,
+    currentReplicas: current,
+    needed: estimate.needed,
+    breach: estimate.breach,
+    pendingReplicas:
+      pending !== undefined && isFresh(spec, nowMs, observation.roles[role].pendingReplicas ?? ready)
+        ? pending
+        : 0,
+    samples: previous?.samples ?? [],
+    lastScaleUpAtMs: previous?.lastScaleUpAtMs,
+  });
+  const next = {
+    samples: stabilized.samples,
+    forecast: estimate.nextForecast,
+    correction: estimate.nextCorrection,
+  };
+  return {
+    ...common,
+    proposed: stabilized.replicas,
+    raw: stabilized.rawReplicas,
+    rule: stabilized.rule,
+    held: false,
+    next,
+  };
+}
+
+function constraintsFor(
+  spec: DecisionSpec,
+  steps: Readonly<Record<Role, RoleStep>>,
+  nowMs: EpochMs,
+): JointConstraints {
+  const bounds = Object.fromEntries(
+    Roles.map((role) => {
+      const floor = Math.max(spec.roles[role].minReplicas, scheduleFloor(spec, role, nowMs));
+      const hi = spec.roles[role].maxReplicas;
+      const step = steps[role];
+      const lo = step.held ? Math.max(floor, Math.min(step.current, hi)) : floor;
+      return [role, { lo: Math.min(lo, hi), hi }];
+    }),
+  ) as Record<Role, { lo: number; hi: number }>;
+  return {
+    bounds,
+    ratio: spec.ratio,
+    gpuBudget: spec.gpuBudget,
+    gpus: { prefill: spec.roles.prefill.gpusPerReplica, decode: spec.roles.decode.gpusPerReplica },
+  };
+}
+
+/** The highest schedule floor active now for a role (0 when none). */
+export function scheduleFloor(spec: DecisionSpec, role: Role, nowMs: EpochMs): number {
+  let floor = 0;
+  for (const schedule of spec.schedules) {
+    const min = schedule.minReplicas[role];
+    if (min !== undefined && min > floor && schedule.isActive(nowMs)) floor = min;
+  }
+  return floor;
+}
+
+function boundRuleFor(spec: DecisionSpec, nowMs: EpochMs, steps: Readonly<Record<Role, RoleStep>>) {
+  return (role: Role, before: number): BoundRule => {
+    if (before > spec.roles[role].maxReplicas) return 'max-replicas';
+    if (steps[role].held && before === steps[role].current) return steps[role].rule;
+    return scheduleFloor(spec, role, nowMs) > spec.roles[role].minReplicas
+      ? 'schedule-floor'
+      : 'min-replicas';
+  };
+}
+
+function inputsOf(step: RoleStep, correctionFactor: number): RoleInputs {
+  const e = step.estimate;
+  return {
+    currentReplicas: step.current,
+    readyReplicas: step.ready,
+    pendingReplicas: step.pending,
+    measuredDemand: e.measured,
+    forecastDemand: e.forecast,
+    demandUnit: e.unit,
+    capacityPerReplica: e.capacityPerReplica,
+    neededReplicas: e.needed,
+    observedLatencyMs: e.observedLatencyMs,
+    sloMs: e.sloMs,
+    correctionFactor,
+    notes: [...e.notes, ...e.missing.map((f) => `missing: ${f}`), ...e.stale.map((f) => `stale: ${f}`)],
+  };
+}
+
+function nextRoleState(
+  step: RoleStep,
+  previous: RoleState | undefined,
+  desired: number,
+  nowMs: EpochMs,
+): RoleState {
+  return {
+    ...step.next,
+    desiredReplicas: desired,
+    lastScaleUpAtMs: desired > step.current ? nowMs : previous?.lastScaleUpAtMs,
+    lastScaleDownAtMs: desired < step.current ? nowMs : previous?.lastScaleDownAtMs,
+  };
+}
+
+/**
+ * Decides desired replicas for both roles of one policy at time `nowMs`.
+ * pre: `spec` is compiled (bounds feasible); `state` is what the previous call returned (or empty).
+ */
+export function decide(
+  spec: DecisionSpec,
+  observation: Observation,
+  state: DecisionState,
+  nowMs: EpochMs,
+): DecisionResult {
+  const steps = {
+    prefill: stepRole(spec, observation, state, { role: 'prefill', nowMs }),
+    decode: stepRole(spec, observation, state, { role: 'decode', nowMs }),
+  };
+  const constraints = constraintsFor(spec, steps, nowMs);
+  const joint = applyJointLimits(
+    constraints,
+    { prefill: steps.prefill.proposed, decode: steps.decode.proposed },
+    boundRuleFor(spec, nowMs, steps),
+  );
+  const roles = {} as Record<Role, RoleDecision>;
+  const nextRoles: Partial<Record<Role, RoleState>> = {};
+  for (const role of Roles) {
+    const step = steps[role];
+    const desired = joint.pair[role];
+    const limits = [step.rule, ...joint.rules[role]];
+    const boundBy = limits[limits.length - 1] ?? step.rule;
+    const inputs = inputsOf(step, step.next.correction.factor);
+    const decision = {
+      role,
+      desiredReplicas: desired,
+      currentReplicas: step.current,
+      rawReplicas: step.raw,
+      boundBy,
+      limits,
+      inputs,
+    };
+    roles[role] = { ...decision, reason: explainRole(spec, decision, joint.satisfied) };
+    nextRoles[role] = nextRoleState(step, state.roles[role], desired, nowMs);
+  }
+  return {
+    decision: {
+      policy: `${spec.namespace}/${spec.name}`,
+      atMs: nowMs,
+      roles,
+      gpus: gpusOf(constraints, joint.pair),
+    },
+    state: { roles: nextRoles },
+  };
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// Human sentences for decisions: which rule bound each number and the figures behind it.
+import type { BoundRule, Decision, DecisionSpec, RoleDecision } from './types.js';
+
+const ruleSentences: Readonly<Record<BoundRule, string>> = {
+  demand: 'sized to demand',
+  'slo-breach':
+    'observed latency clearly breaches the SLO, so it moved at once (and never scales down during a breach)',
+  'scale-up-window': 'held: demand has not stayed above the current count for the whole scale-up window',
+  'scale-down-window':
+    'held: the survivors have not been predicted to hold the SLO margin for the whole scale-down window',
+  'scale-down-margin': 'held: fewer replicas would run above the scale-down margin of their SLO capacity',
+  'direction-change':
+    'held: a scale-up happened within the scale-down window, and direction does not flip inside it',
+  'max-step': 'limited by the maximum step per tick',
+  'pending-replicas': 'held: replicas are still starting, no new scale-up until they are ready',
+  'stale-metrics': 'held: required metrics are stale, and stale data never scales down',
+  'missing-metrics': 'held: required metrics are missing, and unknown is not zero',
+  idle: 'confirmed idle for the whole scale-down window, so it went to the floor',
+  'min-replicas': 'raised to minReplicas',
+  'max-replicas': 'capped at maxReplicas',
+  'schedule-floor': 'raised to an active schedule floor',
+  'ratio-band': 'adjusted to keep prefill/decode inside the ratio band',
+  'gpu-budget': 'fitted into the GPU budget in proportion to need',
+};
+
+/** The sentence for one rule, for documentation and the status page legend. */
+export function describeRule(rule: BoundRule): string {
+  return ruleSentences[rule];
+}
+
+function formatNumber(x: number): string {
+  if (Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
+  return Number(x.toFixed(2)).toString();
+}
+
+function demandClause(spec: DecisionSpec, d: Omit<RoleDecision, 'reason'>): string {
+  const i = d.inputs;
+  if (i.measuredDemand === undefined || i.capacityPerReplica === undefined || i.neededReplicas === undefined)
+    return '';
+  const forecast =
+    i.forecastDemand !== undefined && i.forecastDemand > i.measuredDemand
+      ? ` (forecast ${formatNumber(i.forecastDemand)} in ${spec.forecast.horizonS[d.role]} s)`
+      : '';
+  return ` Demand ${formatNumber(i.measuredDemand)} ${i.demandUnit}${forecast} at ${formatNumber(i.capacityPerReplica)} per replica needs ${formatNumber(i.neededReplicas)} replicas.`;
+}
+
+function latencyClause(spec: DecisionSpec, d: Omit<RoleDecision, 'reason'>): string {
+  const i = d.inputs;
+  const name = d.role === 'prefill' ? 'TTFT' : 'TPOT';
+  if (i.observedLatencyMs === undefined) return ` ${name} ${spec.slo.quantile} unknown (SLO ${i.sloMs} ms).`;
+  return ` ${name} ${spec.slo.quantile} ${formatNumber(i.observedLatencyMs)} ms against a ${i.sloMs} ms SLO.`;
+}
+
+/** One sentence (or three) saying what a role's number is and why. */
+export function explainRole(spec: DecisionSpec, d: Omit<RoleDecision, 'reason'>, satisfied: boolean): string {
+  const change =
+    d.desiredReplicas === d.currentReplicas
+      ? `stays at ${d.currentReplicas}`
+      : `${d.currentReplicas} -> ${d.desiredReplicas}`;
+  const joint = satisfied
+    ? ''
+    : ' No pair satisfies every joint limit while this role holds; limits are best effort.';
+  return `${d.role} ${change}: ${describeRule(d.boundBy)}.${demandClause(spec, d)}${latencyClause(spec, d)}${joint}`;
+}
+
+/** Renders a whole decision for a terminal: one block per role with its inputs. */
+export function explain(decision: Decision): string {
+  const lines = [
+    `policy ${decision.policy} at ${new Date(decision.atMs).toISOString()}: ${decision.gpus} GPUs`,
+  ];
+  for (const d of Object.values(decision.roles)) {
+    lines.push('', d.reason);
+    lines.push(
+      `  raw demand-based replicas: ${d.rawReplicas ?? 'unknown'}; rules applied: ${d.limits.join(' -> ')}`,
+    );
+    for (const note of d.inputs.notes) lines.push(`  - ${note}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// Demand forecast over the cold-start horizon: EWMA (level only) or Holt's linear trend, both on
+// irregular tick intervals (the trend is per second, so a late tick does not distort it).
+import type { DecisionSpec, EpochMs, ForecastState } from './types.js';
+
+type ForecastSpec = DecisionSpec['forecast'];
+
+/** Folds one measurement into the smoothed level (and trend, for Holt). */
+export function updateForecast(
+  spec: ForecastSpec,
+  previous: ForecastState | undefined,
+  measured: number,
+  nowMs: EpochMs,
+): ForecastState | undefined {
+  if (spec.method === 'none') return undefined;
+  if (previous === undefined || nowMs <= previous.atMs) {
+    return previous ?? { level: measured, trendPerS: 0, atMs: nowMs };
+  }
+  const dtS = (nowMs - previous.atMs) / 1000;
+  if (spec.method === 'ewma') {
+    return { level: spec.alpha * measured + (1 - spec.alpha) * previous.level, trendPerS: 0, atMs: nowMs };
+  }
+  const predicted = previous.level + previous.trendPerS * dtS;
+  const level = spec.alpha * measured + (1 - spec.alpha) * predicted;
+  const trendPerS = spec.beta * ((level - previous.level) / dtS) + (1 - spec.beta) * previous.trendPerS;
+  return { level, trendPerS, atMs: nowMs };
+}
+
+/**
+ * Demand expected `horizonS` from now, bounded: never negative and never above `maxGrowth x` the
+ * level, so one noisy slope cannot order a fleet. E.g. level 100, trend +1/s, horizon 120 s gives 220,
+ * capped at 200 with maxGrowth 2.
+ */
+export function predictDemand(
+  spec: ForecastSpec,
+  state: ForecastState | undefined,
+  horizonS: number,
+): number | undefined {
+  if (state === undefined) return undefined;
+  const extrapolated = state.level + state.trendPerS * horizonS;
+  return Math.min(Math.max(0, extrapolated), Math.max(0, state.level) * spec.maxGrowth);
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+// Per-role hysteresis: scale up after the up window (at once on a clear SLO breach), scale down only
+// when the survivors are predicted to stay under `margin x` their SLO capacity for the whole down
+// window (the N/(N-1) consolidation check of ai-dynamo/dynamo PR #9294), never while replicas are
+// pending for a scale-up, and by at most a step per tick. Windows follow Kubernetes HPA semantics
+// (reference/autoscaler-algorithms.md §5.4): up takes the minimum recommendation over its window,
+// down the maximum over its window, so a single spike or dip moves nothing.
+import type { BoundRule, DecisionSpec, EpochMs, RecommendationSample, StepLimit } from './types.js';
+
+/** Rounds up, ignoring float dust: 3.0000000001 replicas is 3, not 4. */
+export function ceilReplicas(x: number): number {
+  return Math.max(0, Math.ceil(x - 1e-9));
+}
+
+export interface HysteresisInput {
+  readonly spec: DecisionSpec;
+  readonly nowMs: EpochMs;
+  readonly currentReplicas: number;
+  readonly needed: number;
+  readonly breach: boolean;
+  readonly pendingReplicas: number;
+  readonly samples: readonly RecommendationSample[];
+  readonly lastScaleUpAtMs: EpochMs | undefined;
+}
+
+export interface HysteresisResult {
+  readonly replicas: number;
+  readonly rawReplicas: number;
+  readonly rule: BoundRule;
+  readonly samples: readonly RecommendationSample[];
+}
+
+/** Keeps the samples inside the longest window plus the newest one before it (proof of coverage). */
+function retain(
+  samples: readonly RecommendationSample[],
+  nowMs: EpochMs,
+  windowMs: number,
+): RecommendationSample[] {
+  const inside = samples.filter((s) => s.atMs >= nowMs - windowMs);
+  const before = samples.filter((s) => s.atMs < nowMs - windowMs);
+  const newestBefore = before[before.length - 1];
+  return newestBefore === undefined ? inside : [newestBefore, ...inside];
+}
+
+/** Samples that cover the window [now - W, now], or undefined when the evidence is shorter than W. */
+function covering(
+  samples: readonly RecommendationSample[],
+  nowMs: EpochMs,
+  windowS: number,
+): RecommendationSample[] | undefined {
+  const windowMs = windowS * 1000;
+  const first = samples[0];
+  if (windowMs > 0 && (first === undefined || first.atMs > nowMs - windowMs)) return undefined;
+  // The newest sample at or before the window start still speaks for the window's first instant.
+  const startIndex = samples.findLastIndex((s) => s.atMs <= nowMs - windowMs);
+  return samples.slice(Math.max(0, startIndex));
+}
+
+function stepUp(limit: StepLimit, current: number): number {
+  return current + Math.max(limit.maxStepReplicas, Math.ceil((current * limit.maxStepPercent) / 100));
+}
+
+function stepDown(limit: StepLimit, current: number): number {
+  return current - Math.max(limit.maxStepReplicas, Math.floor((current * limit.maxStepPercent) / 100));
+}
+
+function scaleUp(
+  input: HysteresisInput,
+  samples: readonly RecommendationSample[],
+  up: number,
+): Omit<HysteresisResult, 'samples' | 'rawReplicas'> {
+  const { spec, currentReplicas: current } = input;
+  if (input.pendingReplicas > 0) return { replicas: current, rule: 'pending-replicas' };
+  let target = up;
+  let rule: BoundRule = 'slo-breach';
+  if (!input.breach) {
+    const window = covering(samples, input.nowMs, spec.scaleUp.windowS);
+    target = window === undefined ? current : Math.min(...window.map((s) => s.up));
+    rule = 'demand';
+    if (target <= current) return { replicas: current, rule: 'scale-up-window' };
+  }
+  const limit = stepUp(spec.scaleUp, current);
+  return target > limit ? { replicas: limit, rule: 'max-step' } : { replicas: target, rule };
+}
+
+function scaleDown(
+  input: HysteresisInput,
+  samples: readonly RecommendationSample[],
+): Omit<HysteresisResult, 'samples' | 'rawReplicas'> {
+  const { spec, currentReplicas: current, nowMs } = input;
+  if (input.breach) return { replicas: current, rule: 'slo-breach' };
+  if (input.lastScaleUpAtMs !== undefined && nowMs - input.lastScaleUpAtMs < spec.scaleDown.windowS * 1000) {
+    return { replicas: current, rule: 'direction-change' };
+  }
+  const window = covering(samples, nowMs, spec.scaleDown.windowS);
+  if (window === undefined) return { replicas: current, rule: 'scale-down-window' };
+  const target = Math.max(...window.map((s) => s.down));
+  if (target >= current) return { replicas: current, rule: 'scale-down-window' };
+  // Confirmed idle for the whole window: go straight to the floor (dynamo#6985: unknown is not idle,
+  // but known zero is).
+  if (target === 0) return { replicas: 0, rule: 'idle' };
+  const limit = stepDown(spec.scaleDown, current);
+  return target < limit ? { replicas: limit, rule: 'max-step' } : { replicas: target, rule: 'demand' };
+}
+
+/** One role's stabilized replica count for this tick, and the samples to remember. */
+export function stabilize(input: HysteresisInput): HysteresisResult {
+  const { spec, nowMs, currentReplicas: current } = input;
+  const up = ceilReplicas(input.needed);
+  const down = ceilReplicas(input.needed / spec.scaleDown.margin);
+  const windowMs = Math.max(spec.scaleUp.windowS, spec.scaleDown.windowS) * 1000;
+  const samples = retain(
+    [...input.samples.filter((s) => s.atMs < nowMs), { atMs: nowMs, up, down }],
+    nowMs,
+    windowMs,
+  );
+  let result: Omit<HysteresisResult, 'samples' | 'rawReplicas'>;
+  if (up > current) result = scaleUp(input, samples, up);
+  else if (down < current) result = scaleDown(input, samples);
+  else result = { replicas: current, rule: up < current ? 'scale-down-margin' : 'demand' };
+  return { ...result, rawReplicas: up, samples };
+}

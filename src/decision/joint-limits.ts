@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: Apache-2.0
+// Limits that bind the prefill and decode numbers together: per-role bounds (min/max and schedule
+// floors), the P/D ratio band (no peer enforces one: aibrix#2613, kthena#905) and the GPU budget.
+// Order: clamp to bounds, then raise the lower side of the ratio, then fit the budget proportionally
+// to need, lowering a side for the ratio only when the budget forces it.
+import type { BoundRule, DecisionSpec, Role } from './types.js';
+
+export interface Pair {
+  readonly prefill: number;
+  readonly decode: number;
+}
+
+export interface RoleBounds {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export interface JointConstraints {
+  readonly bounds: Readonly<Record<Role, RoleBounds>>;
+  readonly ratio: DecisionSpec['ratio'];
+  readonly gpuBudget: DecisionSpec['gpuBudget'];
+  readonly gpus: Readonly<Record<Role, number>>;
+}
+
+export function gpusOf(c: JointConstraints, pair: Pair): number {
+  return pair.prefill * c.gpus.prefill + pair.decode * c.gpus.decode;
+}
+
+function units(c: JointConstraints, role: Role): number {
+  return c.ratio?.basis === 'gpus' ? c.gpus[role] : 1;
+}
+
+/** Is prefill/decode inside the band? Both zero is allowed (scaled to zero together). */
+export function ratioHolds(c: JointConstraints, pair: Pair): boolean {
+  if (c.ratio === undefined) return true;
+  const p = pair.prefill * units(c, 'prefill');
+  const d = pair.decode * units(c, 'decode');
+  if (p === 0 && d === 0) return true;
+  return p >= c.ratio.min * d - 1e-9 && p <= c.ratio.max * d + 1e-9;
+}
+
+function budgetHolds(c: JointConstraints, pair: Pair): boolean {
+  const total = gpusOf(c, pair);
+  return (
+    (c.gpuBudget.max === undefined || total <= c.gpuBudget.max) &&
+    (c.gpuBudget.min === undefined || total >= c.gpuBudget.min)
+  );
+}
+
+function inBounds(c: JointConstraints, pair: Pair): boolean {
+  return (['prefill', 'decode'] as const).every(
+    (r) => pair[r] >= c.bounds[r].lo && pair[r] <= c.bounds[r].hi,
+  );
+}
+
+export function feasible(c: JointConstraints, pair: Pair): boolean {
+  return inBounds(c, pair) && ratioHolds(c, pair) && budgetHolds(c, pair);
+}
+
+/** Feasible decode counts for a given prefill count, as an interval (empty when lo > hi). */
+function decodeInterval(c: JointConstraints, prefill: number): RoleBounds {
+  let lo = c.bounds.decode.lo;
+  let hi = c.bounds.decode.hi;
+  if (c.ratio !== undefined) {
+    const p = prefill * units(c, 'prefill');
+    const ud = units(c, 'decode');
+    hi = Math.min(hi, p === 0 ? 0 : Math.floor(p / (c.ratio.min * ud) + 1e-9));
+    lo = Math.max(lo, p === 0 ? 0 : Math.ceil(p / (c.ratio.max * ud) - 1e-9));
+    if (p === 0) lo = Math.max(lo, 0);
+  }
+  const spare = (limit: number): number => (limit - prefill * c.gpus.prefill) / c.gpus.decode;
+  if (c.gpuBudget.max !== undefined) hi = Math.min(hi, Math.floor(spare(c.gpuBudget.max) + 1e-9));
+  if (c.gpuBudget.min !== undefined) lo = Math.max(lo, Math.ceil(spare(c.gpuBudget.min) - 1e-9));
+  return { lo, hi };
+}
+
+/** How well a pair serves the need: the smaller of the two fulfilled fractions. */
+function fairness(pair: Pair, need: Pair): number {
+  const p = need.prefill > 0 ? pair.prefill / need.prefill : Infinity;
+  const d = need.decode > 0 ? pair.decode / need.decode : Infinity;
+  return Math.min(p, d);
+}
+
+/**
+ * The feasible pair closest to `need` when the closed-form ratio step is not enough: the pair that
+ * serves the need most evenly (proportional to need when the budget ceiling binds), then over the
+ * ceiling the one using the most of the budget, otherwise the smallest. O(prefill range), run only
+ * when a joint limit binds.
+ */
+export function searchFeasible(c: JointConstraints, need: Pair): Pair | undefined {
+  let best: Pair | undefined;
+  let bestKey: readonly number[] = [];
+  const overBudget = c.gpuBudget.max !== undefined && gpusOf(c, need) > c.gpuBudget.max;
+  for (let prefill = c.bounds.prefill.lo; prefill <= c.bounds.prefill.hi; prefill++) {
+    const interval = decodeInterval(c, prefill);
+    if (interval.lo > interval.hi) continue;
+    const candidates = new Set([
+      interval.lo,
+      interval.hi,
+      Math.min(interval.hi, Math.max(interval.lo, need.decode)),
+    ]);
+    for (const decode of candidates) {
+      const pair = { prefill, decode };
+      if (!feasible(c, pair)) continue;
+      const distance = Math.abs(prefill - need.prefill) + Math.abs(decode - need.decode);
+      const total = gpusOf(c, pair);
+      // Serve the need as evenly as possible (a pair covering it scores 1), then over the ceiling use the
+      // most of the budget, otherwise the fewest GPUs.
+      const key = [Math.min(1, fairness(pair, need)), overBudget ? total : -total, -distance];
+      if (best === undefined || isBetter(key, bestKey)) {
+        best = pair;
+        bestKey = key;
+      }
+    }
+  }
+  return best;
+}
+
+function isBetter(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return false;
+}
+
+/** Raises the lower side of the ratio (closed form); lowers the other only when the raised side hits its max. */
+function raiseForRatio(c: JointConstraints, pair: Pair): Pair {
+  const ratio = c.ratio;
+  if (ratio === undefined || ratioHolds(c, pair)) return pair;
+  const up = units(c, 'prefill');
+  const ud = units(c, 'decode');
+  const { prefill, decode } = pair;
+  if (prefill * up < ratio.min * decode * ud) {
+    const needed = Math.ceil((ratio.min * decode * ud) / up - 1e-9);
+    if (needed <= c.bounds.prefill.hi) return { prefill: needed, decode };
+    const hi = c.bounds.prefill.hi;
+    return { prefill: hi, decode: Math.floor((hi * up) / (ratio.min * ud) + 1e-9) };
+  }
+  const needed = Math.ceil((prefill * up) / (ratio.max * ud) - 1e-9);
+  if (needed <= c.bounds.decode.hi) return { prefill, decode: needed };
+  const hi = c.bounds.decode.hi;
+  return { prefill: Math.floor((ratio.max * hi * ud) / up + 1e-9), decode: hi };
+}
+
+export interface JointResult {
+  readonly pair: Pair;
+  readonly rules: Readonly<Record<Role, readonly BoundRule[]>>;
+  /** False when no pair satisfies every limit (possible only when a held role pins a side). */
+  readonly satisfied: boolean;
+}
+
+function clampRole(b: RoleBounds, value: number): number {
+  return Math.min(b.hi, Math.max(b.lo, value));
+}
+
+/** Applies bounds, ratio band and GPU budget to the pair the per-role hysteresis proposed. */
+export function applyJointLimits(
+  c: JointConstraints,
+  proposed: Pair,
+  boundRule: (role: Role, value: number) => BoundRule,
+): JointResult {
+  const rules: Record<Role, BoundRule[]> = { prefill: [], decode: [] };
+  const note = (
+    before: Pair,
+    after: Pair,
+    rule: BoundRule | ((role: Role, value: number) => BoundRule),
+  ): void => {
+    for (const role of ['prefill', 'decode'] as const) {
+      if (before[role] !== after[role])
+        rules[role].push(typeof rule === 'function' ? rule(role, before[role]) : rule);
+    }
+  };
+  const clamped = {
+    prefill: clampRole(c.bounds.prefill, proposed.prefill),
+    decode: clampRole(c.bounds.decode, proposed.decode),
+  };
+  note(proposed, clamped, boundRule);
+  const ratioed = raiseForRatio(c, clamped);
+  note(clamped, ratioed, 'ratio-band');
+  if (feasible(c, ratioed)) return { pair: ratioed, rules, satisfied: true };
+  const searched = searchFeasible(c, clamped);
+  if (searched === undefined) return { pair: ratioed, rules, satisfied: false };
+  const budgetBinds =
+    !budgetHolds(c, ratioed) || (c.gpuBudget.max !== undefined && gpusOf(c, ratioed) === c.gpuBudget.max);
+  note(ratioed, searched, budgetBinds ? 'gpu-budget' : 'ratio-band');
+  return { pair: searched, rules, satisfied: true };
+}

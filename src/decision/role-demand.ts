@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+// Per-role demand and the replicas it needs at the SLO, from one observation. Prefill is sized in
+// prompt tokens/s, decode in concurrent conversations (reference/autoscaler-algorithms.md §1.3-1.4).
+import { updateCorrection, type CorrectionState } from './correction.js';
+import { predictDemand, updateForecast } from './forecast.js';
+import { latencyQuantileMs, signalScope } from './signals.js';
+import type {
+  DecisionSpec,
+  EpochMs,
+  ForecastState,
+  Observation,
+  Observed,
+  Role,
+  RoleObservation,
+  RoleState,
+} from './types.js';
+
+export interface DemandEstimate {
+  /** Fields that were required and absent (`missing`) or too old (`stale`); empty when usable. */
+  readonly missing: readonly string[];
+  readonly stale: readonly string[];
+  readonly measured: number | undefined;
+  readonly forecast: number | undefined;
+  readonly unit: string;
+  readonly capacityPerReplica: number | undefined;
+  /** Fractional replicas needed at full SLO capacity. */
+  readonly needed: number | undefined;
+  readonly observedLatencyMs: number | undefined;
+  readonly sloMs: number;
+  readonly breach: boolean;
+  readonly notes: readonly string[];
+  readonly nextForecast: ForecastState | undefined;
+  readonly nextCorrection: CorrectionState;
+}
+
+export interface DemandContext {
+  readonly spec: DecisionSpec;
+  readonly observation: Observation;
+  readonly previous: RoleState | undefined;
+  readonly nowMs: EpochMs;
+}
+
+/** True when a field is known and no older than the policy's staleness limit. */
+export function isFresh(spec: DecisionSpec, nowMs: EpochMs, field: Observed<unknown> | undefined): boolean {
+  return field !== undefined && nowMs - field.atMs <= spec.stalenessS * 1000;
+}
+
+interface Requirement {
+  readonly name: string;
+  readonly field: Observed<unknown> | undefined;
+}
+
+function classify(
+  spec: DecisionSpec,
+  nowMs: EpochMs,
+  required: readonly Requirement[],
+): { missing: string[]; stale: string[] } {
+  const missing = required.filter((r) => r.field === undefined || !isFiniteValue(r.field)).map((r) => r.name);
+  const stale = required
+    .filter((r) => r.field !== undefined && isFiniteValue(r.field) && !isFresh(spec, nowMs, r.field))
+    .map((r) => r.name);
+  return { missing, stale };
+}
+
+function isFiniteValue(field: Observed<unknown>): boolean {
+  return typeof field.value !== 'number' || Number.isFinite(field.value);
+}
+
+function latencyFor(ctx: DemandContext, role: Role): number | undefined {
+  const observation = ctx.observation.roles[role];
+  const latency = role === 'prefill' ? observation.ttftMs : observation.tpotMs;
+  if (latency === undefined || !isFresh(ctx.spec, ctx.nowMs, latency)) return undefined;
+  return latencyQuantileMs(latency.value, ctx.spec.slo.quantile);
+}
+
+/** Decode needs a context length; it uses its own ISL/OSL and falls back to what prefill saw. */
+function decodeLengths(observation: Observation): {
+  input: Observed<number> | undefined;
+  output: Observed<number> | undefined;
+} {
+  const decode = observation.roles.decode;
+  const prefill = observation.roles.prefill;
+  return {
+    input: decode.inputTokensMean ?? prefill.inputTokensMean,
+    output: decode.outputTokensMean ?? prefill.outputTokensMean,
+  };
+}
+
+function activeConversations(o: RoleObservation): Observed<number> | undefined {
+  if (o.activeConversations !== undefined) return o.activeConversations;
+  if (o.runningRequests === undefined) return undefined;
+  const waiting = o.waitingRequests;
+  if (waiting === undefined) return o.runningRequests;
+  return {
+    value: o.runningRequests.value + waiting.value,
+    atMs: Math.min(o.runningRequests.atMs, waiting.atMs),
+  };
+}
+
+function requirements(ctx: DemandContext, role: Role): Requirement[] {
+  const observation = ctx.observation.roles[role];
+  if (role === 'prefill') {
+    return [
+      { name: 'requestRatePerS', field: observation.requestRatePerS },
+      { name: 'inputTokensMean', field: observation.inputTokensMean },
+    ];
+  }
+  const lengths = decodeLengths(ctx.observation);
+  return [
+    { name: 'activeConversations', field: activeConversations(observation) },
+    { name: 'inputTokensMean', field: lengths.input },
+    { name: 'outputTokensMean', field: lengths.output },
+  ];
+}
+
+interface Sizing {
+  readonly measured: number;
+  readonly capacityPerReplica: number;
+  /** Extra fractional replicas on top of `demand / capacity` (the queue to drain). */
+  readonly extraReplicas: number;
+  /** Fractional replicas required by a per-replica cap, before the forecast. */
+  readonly capReplicas: (demand: number) => number;
+  readonly unit: string;
+  readonly notes: string[];
+}
+
+function sizePrefill(ctx: DemandContext, factor: number): Sizing {
+  const o = ctx.observation.roles.prefill;
+  const rate = o.requestRatePerS?.value ?? 0;
+  const isl = Math.max(1, o.inputTokensMean?.value ?? 1);
+  const capacity = ctx.spec.capacity.prefill(isl);
+  const perReplica = capacity.tokensPerSecond / factor;
+  const notes: string[] = [];
+  if (capacity.unloadedTtftMs !== undefined && capacity.unloadedTtftMs > ctx.spec.slo.ttftMs) {
+    notes.push(
+      `TTFT SLO ${ctx.spec.slo.ttftMs} ms is below the unloaded TTFT ${capacity.unloadedTtftMs.toFixed(0)} ms at ISL ${isl.toFixed(0)}: unreachable by scaling`,
+    );
+  }
+  const waiting = o.waitingRequests;
+  let extraReplicas = 0;
+  if (waiting === undefined || !isFresh(ctx.spec, ctx.nowMs, waiting)) {
+    notes.push('prefill queue unknown: no drain term');
+  } else if (waiting.value > 0) {
+    // Drain the backlog within one TTFT SLO: E.g. 12 queued x 3,000 tokens within 0.5 s is 72,000 tok/s.
+    extraReplicas = (waiting.value * isl) / (ctx.spec.slo.ttftMs / 1000) / perReplica;
+    notes.push(`${waiting.value} queued requests drained within ${ctx.spec.slo.ttftMs} ms`);
+  }
+  const cap = ctx.spec.slo.maxRequestRatePerPrefillReplica;
+  return {
+    measured: rate * isl,
+    capacityPerReplica: perReplica,
+    extraReplicas,
+    capReplicas: (demand) => (cap === undefined ? 0 : demand / isl / cap),
+    unit: 'prompt tokens/s',
+    notes,
+  };
+}
+
+function sizeDecode(ctx: DemandContext, factor: number): Sizing {
+  const active = activeConversations(ctx.observation.roles.decode)?.value ?? 0;
+  const lengths = decodeLengths(ctx.observation);
+  const context = (lengths.input?.value ?? 0) + (lengths.output?.value ?? 0) / 2;
+  const itlTargetMs = ctx.spec.slo.tpotMs / factor;
+  const capacity = ctx.spec.capacity.decode(context, itlTargetMs);
+  const cap = ctx.spec.slo.maxActiveConversationsPerDecodeReplica;
+  const perReplica = cap === undefined ? capacity.maxBatch : Math.min(cap, capacity.maxBatch);
+  const notes = [
+    `context ${context.toFixed(0)} tokens (ISL + OSL/2), ITL target ${itlTargetMs.toFixed(1)} ms`,
+  ];
+  if (!capacity.reachable)
+    notes.push(`TPOT SLO unreachable at context ${context.toFixed(0)}: sized at batch 1`);
+  return {
+    measured: active,
+    capacityPerReplica: perReplica,
+    extraReplicas: 0,
+    capReplicas: () => 0,
+    unit: 'active conversations',
+    notes,
+  };
+}
+
+function customReplicas(ctx: DemandContext, role: Role): { value: number | undefined; missing: string[] } {
+  const expression = ctx.spec.customDemand[role];
+  if (expression === undefined) return { value: undefined, missing: [] };
+  const scope = signalScope({
+    roles: ctx.observation.roles,
+    isFresh: (field) => isFresh(ctx.spec, ctx.nowMs, field),
+    quantile: ctx.spec.slo.quantile,
+  });
+  const missing = expression.signals.filter((name) => scope[name] === undefined);
+  if (missing.length > 0) return { value: undefined, missing };
+  const value = expression.evaluate(scope);
+  return {
+    value: Number.isFinite(value) ? Math.max(0, value) : undefined,
+    missing: Number.isFinite(value) ? [] : [`expression ${expression.source}`],
+  };
+}
+
+/**
+ * How far observed latency exceeds what the capacity model expects. Decode compares with the model's
+ * ITL at the current batch per ready replica (Dynamo's `d_corr`, reference §1.3); prefill has no
+ * loaded-TTFT model, so it compares with the SLO the capacity was sized for.
+ */
+function latencyOverModel(
+  ctx: DemandContext,
+  role: Role,
+  observedMs: number | undefined,
+  sloMs: number,
+): number | undefined {
+  if (observedMs === undefined) return undefined;
+  const decode = ctx.observation.roles.decode;
+  const ready = decode.readyReplicas;
+  const active = activeConversations(decode);
+  if (role === 'prefill' || ready === undefined || ready.value <= 0 || active === undefined)
+    return observedMs / sloMs;
+  const lengths = decodeLengths(ctx.observation);
+  const context = (lengths.input?.value ?? 0) + (lengths.output?.value ?? 0) / 2;
+  const predictedMs = ctx.spec.capacity.decodeItlMs(context, active.value / ready.value);
+  return predictedMs > 0 ? observedMs / predictedMs : observedMs / sloMs;
+}
+
+/** Measures, forecasts and sizes one role. Pure: everything comes from the arguments. */
+export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
+  const { spec, nowMs, previous } = ctx;
+  const sloMs = role === 'prefill' ? spec.slo.ttftMs : spec.slo.tpotMs;
+  const observedLatencyMs = latencyFor(ctx, role);
+  const breach = observedLatencyMs !== undefined && observedLatencyMs > sloMs * spec.slo.breachFactor;
+  const latencyRatio = latencyOverModel(ctx, role, observedLatencyMs, sloMs);
+  const { missing, stale } = classify(spec, nowMs, requirements(ctx, role));
+  const custom = customReplicas(ctx, role);
+  const base = {
+    unit: role === 'prefill' ? 'prompt tokens/s' : 'active conversations',
+    observedLatencyMs,
+    sloMs,
+    breach,
+  };
+  if (missing.length + stale.length + custom.missing.length > 0) {
+    return {
+      ...base,
+      missing: [...missing, ...custom.missing],
+      stale,
+      measured: undefined,
+      forecast: undefined,
+      capacityPerReplica: undefined,
+      needed: undefined,
+      notes: [],
+      nextForecast: previous?.forecast,
+      nextCorrection: previous?.correction ?? { factor: 1, atMs: nowMs },
+    };
+  }
+  const nextCorrection = updateCorrection(spec.correction, previous?.correction, latencyRatio, nowMs);
+  const sizing =
+    role === 'prefill' ? sizePrefill(ctx, nextCorrection.factor) : sizeDecode(ctx, nextCorrection.factor);
+  const nextForecast = updateForecast(spec.forecast, previous?.forecast, sizing.measured, nowMs);
+  const forecast = predictDemand(spec.forecast, nextForecast, spec.forecast.horizonS[role]);
+  // Forecasts lead scale-ups only; scale-down follows what is measured (predictive up, reactive down).
+  const demand = Math.max(sizing.measured, forecast ?? 0);
+  const byCapacity = demand / sizing.capacityPerReplica + sizing.extraReplicas;
+  const needed = Math.max(byCapacity, sizing.capReplicas(demand), custom.value ?? 0);
+  const notes = [...sizing.notes];
+  if (custom.value !== undefined)
+    notes.push(`custom expression asks for ${custom.value.toFixed(2)} replicas`);
+  if (nextCorrection.factor > 1)
+    notes.push(`capacity corrected by observed latency: x${(1 / nextCorrection.factor).toFixed(2)}`);
+  return {
+    ...base,
+    missing: [],
+    stale: [],
+    measured: sizing.measured,
+    forecast,
+    capacityPerReplica: sizing.capacityPerReplica,
+    needed,
+    notes,
+    nextForecast,
+    nextCorrection,
+  };
+}

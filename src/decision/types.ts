@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+// Types shared by the pure decision core: the compiled spec it reads, the observation it is given,
+// the state it carries between ticks and the decision it returns. Nothing here does I/O.
+
+export const Roles = ['prefill', 'decode'] as const;
+/** A role of a prefill/decode disaggregated RoleBasedGroup. */
+export type Role = (typeof Roles)[number];
+
+export const Quantiles = ['p50', 'p90', 'p95', 'p99'] as const;
+/** The latency quantile an SLO is stated at. */
+export type Quantile = (typeof Quantiles)[number];
+
+/** Milliseconds since the Unix epoch. Time always enters the decision as an argument. */
+export type EpochMs = number;
+
+/** A measured value and when it was measured, so the decision can tell fresh from stale. */
+export interface Observed<T> {
+  readonly value: T;
+  readonly atMs: EpochMs;
+}
+
+/** One cumulative histogram bucket, as in Prometheus: `count` observations were <= `le`. */
+export interface CumulativeBucket {
+  /** Upper bound in milliseconds; `Infinity` for the `+Inf` bucket. */
+  readonly le: number;
+  readonly count: number;
+}
+
+/** A latency signal: quantiles already computed (e.g. by PromQL), or raw cumulative buckets. */
+export interface LatencyObservation {
+  readonly quantilesMs?: Readonly<Partial<Record<Quantile, number>>>;
+  readonly buckets?: readonly CumulativeBucket[];
+}
+
+/**
+ * What is known about one role right now. A field that is not known is absent (`undefined`), never 0:
+ * unknown is not idle (ai-dynamo/dynamo#6985).
+ */
+export interface RoleObservation {
+  readonly requestRatePerS?: Observed<number>;
+  readonly inputTokensMean?: Observed<number>;
+  readonly outputTokensMean?: Observed<number>;
+  readonly ttftMs?: Observed<LatencyObservation>;
+  readonly tpotMs?: Observed<LatencyObservation>;
+  readonly waitingRequests?: Observed<number>;
+  readonly runningRequests?: Observed<number>;
+  readonly activeConversations?: Observed<number>;
+  /** Fraction of the KV cache in use, 0..1. */
+  readonly kvCacheUsage?: Observed<number>;
+  readonly readyReplicas?: Observed<number>;
+  /** `spec.replicas` of the role's scaling adapter. */
+  readonly desiredReplicas?: Observed<number>;
+  readonly pendingReplicas?: Observed<number>;
+}
+
+export type ObservationField = keyof RoleObservation;
+
+export interface Observation {
+  readonly roles: Readonly<Record<Role, RoleObservation>>;
+}
+
+/** A compiled custom expression: a plain function over named signals (mathjs stays in policy/). */
+export interface CompiledExpression {
+  readonly source: string;
+  readonly signals: readonly string[];
+  readonly evaluate: (scope: Readonly<Record<string, number>>) => number;
+}
+
+/** Capacity of one prefill replica at a given mean input length. */
+export interface PrefillCapacity {
+  readonly tokensPerSecond: number;
+  /** TTFT of a single request with no queueing, when the model knows it. */
+  readonly unloadedTtftMs: number | undefined;
+}
+
+/** Largest decode batch (concurrent conversations) per replica that keeps ITL at or under a target. */
+export interface DecodeCapacity {
+  readonly maxBatch: number;
+  /** False when even a batch of one misses the target at this context length. */
+  readonly reachable: boolean;
+}
+
+/** The capacity model a policy compiles to: profile interpolation or explicit per-replica figures. */
+export interface CapacityModel {
+  readonly description: string;
+  readonly prefill: (inputTokens: number) => PrefillCapacity;
+  readonly decode: (contextTokens: number, itlTargetMs: number) => DecodeCapacity;
+  /** Predicted ITL of one decode replica running `batch` conversations of `contextTokens`. */
+  readonly decodeItlMs: (contextTokens: number, batch: number) => number;
+}
+
+export interface RoleSpec {
+  /** Role name inside the RoleBasedGroup. */
+  readonly roleName: string;
+  readonly gpusPerReplica: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Seconds from pod creation to Ready; the default forecast horizon. */
+  readonly coldStartS: number;
+}
+
+export interface StepLimit {
+  readonly windowS: number;
+  readonly maxStepReplicas: number;
+  readonly maxStepPercent: number;
+}
+
+export interface ScheduleFloor {
+  readonly name: string;
+  readonly isActive: (nowMs: EpochMs) => boolean;
+  readonly minReplicas: { readonly prefill?: number | undefined; readonly decode?: number | undefined };
+}
+
+export const ForecastMethods = ['none', 'ewma', 'holt'] as const;
+export type ForecastMethod = (typeof ForecastMethods)[number];
+
+export const RatioBases = ['replicas', 'gpus'] as const;
+export type RatioBasis = (typeof RatioBases)[number];
+
+/** A fully resolved, frozen policy: every default applied, every expression compiled. */
+export interface DecisionSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly rbgName: string;
+  readonly roles: Readonly<Record<Role, RoleSpec>>;
+  readonly scaleToZero: boolean;
+  readonly slo: {
+    readonly quantile: Quantile;
+    readonly ttftMs: number;
+    readonly tpotMs: number;
+    /** Observed latency above `breachFactor x SLO` is a clear breach: scale up at once. */
+    readonly breachFactor: number;
+    readonly maxRequestRatePerPrefillReplica: number | undefined;
+    readonly maxActiveConversationsPerDecodeReplica: number | undefined;
+  };
+  readonly capacity: CapacityModel;
+  readonly ratio: { readonly min: number; readonly max: number; readonly basis: RatioBasis } | undefined;
+  readonly gpuBudget: { readonly min: number | undefined; readonly max: number | undefined };
+  readonly scaleUp: StepLimit;
+  readonly scaleDown: StepLimit & { readonly margin: number };
+  /** A field older than this is stale and the role holds. */
+  readonly stalenessS: number;
+  readonly correction: { readonly maxFactor: number; readonly halfLifeS: number };
+  readonly forecast: {
+    readonly method: ForecastMethod;
+    readonly horizonS: Readonly<Record<Role, number>>;
+    readonly alpha: number;
+    readonly beta: number;
+    /** The forecast never exceeds `maxGrowth x` the smoothed level (bounded extrapolation). */
+    readonly maxGrowth: number;
+  };
+  readonly schedules: readonly ScheduleFloor[];
+  readonly customDemand: Readonly<Partial<Record<Role, CompiledExpression>>>;
+}
+
+/** One recommendation remembered for the stabilization windows. */
+export interface RecommendationSample {
+  readonly atMs: EpochMs;
+  /** Replicas the load needs at full SLO capacity (the scale-up candidate). */
+  readonly up: number;
+  /** Replicas the load needs with every survivor under `margin x` capacity (the scale-down candidate). */
+  readonly down: number;
+}
+
+export interface ForecastState {
+  readonly level: number;
+  readonly trendPerS: number;
+  readonly atMs: EpochMs;
+}
+
+export interface RoleState {
+  readonly desiredReplicas: number;
+  readonly lastScaleUpAtMs: EpochMs | undefined;
+  readonly lastScaleDownAtMs: EpochMs | undefined;
+  readonly samples: readonly RecommendationSample[];
+  readonly forecast: ForecastState | undefined;
+  /** One-sided latency correction (>= 1) and when it was last updated. */
+  readonly correction: { readonly factor: number; readonly atMs: EpochMs };
+}
+
+/** What the decider remembers between ticks. Plain JSON, so `pdscaler plan --state` can step it. */
+export interface DecisionState {
+  readonly roles: Readonly<Partial<Record<Role, RoleState>>>;
+}
+
+export const BoundRules = [
+  'demand',
+  'slo-breach',
+  'scale-up-window',
+  'scale-down-window',
+  'scale-down-margin',
+  'direction-change',
+  'max-step',
+  'pending-replicas',
+  'stale-metrics',
+  'missing-metrics',
+  'idle',
+  'min-replicas',
+  'max-replicas',
+  'schedule-floor',
+  'ratio-band',
+  'gpu-budget',
+] as const;
+/** The rule that set a role's final number. */
+export type BoundRule = (typeof BoundRules)[number];
+
+/** The numbers the decision used for one role, for the explanation and the debug log. */
+export interface RoleInputs {
+  readonly currentReplicas: number;
+  readonly readyReplicas: number | undefined;
+  readonly pendingReplicas: number | undefined;
+  /** Demand in the role's unit: prefill tokens/s, decode active conversations. */
+  readonly measuredDemand: number | undefined;
+  readonly forecastDemand: number | undefined;
+  readonly demandUnit: string;
+  readonly capacityPerReplica: number | undefined;
+  readonly neededReplicas: number | undefined;
+  readonly observedLatencyMs: number | undefined;
+  readonly sloMs: number;
+  readonly correctionFactor: number;
+  readonly notes: readonly string[];
+}
+
+export interface RoleDecision {
+  readonly role: Role;
+  readonly desiredReplicas: number;
+  readonly currentReplicas: number;
+  /** The demand-based number before hysteresis and the joint limits. */
+  readonly rawReplicas: number | undefined;
+  readonly boundBy: BoundRule;
+  /** Every rule that changed the number, in the order applied. */
+  readonly limits: readonly BoundRule[];
+  readonly inputs: RoleInputs;
+  readonly reason: string;
+}
+
+export interface Decision {
+  readonly policy: string;
+  readonly atMs: EpochMs;
+  readonly roles: Readonly<Record<Role, RoleDecision>>;
+  readonly gpus: number;
+}
+
+export interface DecisionResult {
+  readonly decision: Decision;
+  readonly state: DecisionState;
+}

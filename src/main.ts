@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// Composition root: the only place that touches process globals. Wiring only.
+import { runCli } from './cli/program.js';
+
+runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  nowMs: () => Date.now(),
+  env: process.env,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `pdscaler: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// The single table of defaults (Knative's defaultConfig, style-anchors.md P7). docs/policy.md states
+// the same values and a test keeps them equal.
+
+export const policyDefaults = {
+  namespace: 'default',
+  gpusPerReplica: 1,
+  minReplicas: 1,
+  /** Real model loads take 50-250 s (issue #4); 120 s is the simulator default too. */
+  coldStartS: 120,
+  quantile: 'p90',
+  /** 20% over the SLO is a clear breach rather than noise around it. */
+  breachFactor: 1.2,
+  ratioBasis: 'replicas',
+  /** HPA scaleUp default is 0 s; 30 s rides out one noisy scrape at a 15 s tick. */
+  scaleUpWindowS: 30,
+  /** HPA scaleUp defaults: 4 pods or 100% per period, whichever is more (reference §5.4). */
+  scaleUpStepReplicas: 4,
+  scaleUpStepPercent: 100,
+  /** HPA --horizontal-pod-autoscaler-downscale-stabilization default, 5 m. */
+  scaleDownWindowS: 300,
+  scaleDownStepReplicas: 1,
+  scaleDownStepPercent: 20,
+  /** Dynamo load_scaling_down_sensitivity default 80 -> 0.8 (PR #9294). */
+  scaleDownMargin: 0.8,
+  /** Four missed 15 s ticks. */
+  staleAfterS: 60,
+  correctionMaxFactor: 2,
+  correctionHalfLifeS: 300,
+  forecastMethod: 'holt',
+  forecastAlpha: 0.5,
+  forecastBeta: 0.3,
+  forecastMaxGrowth: 2,
+  timeZone: 'UTC',
+} as const;

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+// Load a policy file once: bytes -> text -> YAML -> schema -> compiled, frozen DecisionSpec. Every
+// problem comes back as `FILE:LINE:COL: message`; nothing is half-loaded.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DecisionSpec } from '../decision/types.js';
+import { compilePolicy, type ProfileResolver } from './compile.js';
+import { sortIssues, type PolicyIssue } from './issue.js';
+import { locate } from './locate.js';
+import { decodePolicyBytes, parsePolicyText, type ParsedPolicy } from './parse.js';
+import { namedProfiles, parseDynamoProfile } from './profiles.js';
+import { schemaIssues, type PathIssue } from './schema-issues.js';
+
+export type LoadResult =
+  | { readonly ok: true; readonly spec: DecisionSpec }
+  | { readonly ok: false; readonly issues: readonly PolicyIssue[] };
+
+export interface LoadOptions {
+  /** Directory holding named profiles. @default ../shared/profiles beside this checkout */
+  readonly profilesDir?: string;
+}
+
+/** The repository root: the nearest folder above this module with a package.json (src/ or dist/src/). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** The shared data folder sits beside the repository (DEVELOPERS.md); named profiles are read there. */
+export const defaultProfilesDir = resolve(packageRoot(), '../shared/profiles');
+
+function readJson(path: string): { ok: true; json: unknown } | { ok: false; message: string } {
+  try {
+    return { ok: true, json: JSON.parse(readFileSync(path, 'utf8')) as unknown };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      ok: false,
+      message:
+        code === 'ENOENT'
+          ? `file ${path} does not exist`
+          : `file ${path} cannot be read: ${(error as Error).message}`,
+    };
+  }
+}
+
+function profileResolver(policyFile: string, options: LoadOptions): ProfileResolver {
+  return (ref) => {
+    if (ref.name !== undefined) {
+      const relative = namedProfiles[ref.name];
+      if (relative === undefined)
+        return {
+          ok: false,
+          message: `= ${JSON.stringify(ref.name)} is not a known profile (known: ${Object.keys(namedProfiles).join(', ')})`,
+        };
+      const read = readJson(resolve(options.profilesDir ?? defaultProfilesDir, relative));
+      if (!read.ok)
+        return {
+          ok: false,
+          message: `= ${JSON.stringify(ref.name)}: ${read.message} (set --profiles-dir or PDSCALER_PROFILES_DIR)`,
+        };
+      return withPrefix(parseDynamoProfile(ref.name, read.json), ref.name);
+    }
+    const file = resolve(dirname(policyFile), ref.file ?? '');
+    const read = readJson(file);
+    if (!read.ok) return { ok: false, message: `= ${JSON.stringify(ref.file)}: ${read.message}` };
+    return withPrefix(parseDynamoProfile(ref.file ?? file, read.json), ref.file ?? file);
+  };
+}
+
+function withPrefix(
+  result: ReturnType<typeof parseDynamoProfile>,
+  label: string,
+): ReturnType<ProfileResolver> {
+  return result.ok ? result : { ok: false, message: `= ${JSON.stringify(label)} ${result.message}` };
+}
+
+function place(file: string, parsed: ParsedPolicy, issues: readonly PathIssue[]): PolicyIssue[] {
+  return sortIssues(
+    issues.map((issue) => ({ file, ...locate(parsed, issue.path, issue.at), message: issue.message })),
+  );
+}
+
+/** Validates and compiles policy bytes; `file` names them in messages and anchors relative paths. */
+export function loadPolicyBytes(file: string, bytes: Uint8Array, options: LoadOptions = {}): LoadResult {
+  const decoded = decodePolicyBytes(bytes);
+  if (!decoded.ok) return { ok: false, issues: decoded.issues.map((i) => ({ file, ...i })) };
+  const parsed = parsePolicyText(decoded.text);
+  if (!parsed.ok) return { ok: false, issues: sortIssues(parsed.issues.map((i) => ({ file, ...i }))) };
+  const checked = schemaIssues(parsed.parsed.value);
+  if (checked.document === undefined)
+    return { ok: false, issues: place(file, parsed.parsed, checked.issues) };
+  const compiled = compilePolicy(checked.document, profileResolver(file, options));
+  if (compiled.spec === undefined) return { ok: false, issues: place(file, parsed.parsed, compiled.issues) };
+  return { ok: true, spec: compiled.spec };
+}
+
+/** Reads and loads one policy file. A file that cannot be read is an issue at 1:1. */
+export function loadPolicyFile(file: string, options: LoadOptions = {}): LoadResult {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    return {
+      ok: false,
+      issues: [{ file, line: 1, col: 1, message: `cannot read policy: ${(error as Error).message}` }],
+    };
+  }
+  return loadPolicyBytes(file, bytes, options);
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// Policy text -> YAML document with source positions. Every syntax problem becomes an issue with its
+// line and column; duplicate keys, tab indentation, several documents, unresolved aliases and alias
+// bombs are all errors (prometheus-adapter's UnmarshalStrict posture, style-anchors.md §3.3).
+import { isMap, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { SourcePosition } from './issue.js';
+
+/** Policies are small; anything larger is a mistake or an attack. */
+export const maxPolicyBytes = 1024 * 1024;
+const maxAliasCount = 100;
+
+export interface ParsedPolicy {
+  readonly document: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  readonly value: unknown;
+}
+
+export interface TextIssue extends SourcePosition {
+  readonly message: string;
+}
+
+export type ParseResult =
+  { readonly ok: true; readonly parsed: ParsedPolicy } | { readonly ok: false; readonly issues: TextIssue[] };
+
+function positionOf(text: string, index: number): SourcePosition {
+  const before = text.slice(0, index);
+  const lastNewline = before.lastIndexOf('\n');
+  return { line: before.split('\n').length, col: index - lastNewline };
+}
+
+/** Decodes UTF-8 strictly; the first invalid byte is reported where it sits. */
+export function decodePolicyBytes(
+  bytes: Uint8Array,
+): { ok: true; text: string } | { ok: false; issues: TextIssue[] } {
+  if (bytes.length > maxPolicyBytes) {
+    const mib = (bytes.length / 1024 / 1024).toFixed(1);
+    return {
+      ok: false,
+      issues: [{ line: 1, col: 1, message: `policy file is ${mib} MiB, larger than the 1 MiB limit` }],
+    };
+  }
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return { ok: true, text: text.startsWith('\uFEFF') ? text.slice(1) : text };
+  } catch {
+    const lossy = new TextDecoder('utf-8').decode(bytes);
+    const index = lossy.indexOf('\uFFFD');
+    return {
+      ok: false,
+      issues: [{ ...positionOf(lossy, Math.max(0, index)), message: 'file is not valid UTF-8' }],
+    };
+  }
+}
+
+function stripPosition(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function aliasIssues(document: Document.Parsed, lineCounter: LineCounter): TextIssue[] {
+  const issues: TextIssue[] = [];
+  visit(document, {
+    Alias(_key, alias) {
+      if (alias.resolve(document) === undefined) {
+        const at = lineCounter.linePos(alias.range?.[0] ?? 0);
+        issues.push({ line: at.line, col: at.col, message: `alias *${alias.source} refers to no anchor` });
+      }
+    },
+  });
+  return issues;
+}
+
+/** Parses one policy document, or returns every syntax issue with its position. */
+export function parsePolicyText(text: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
+  const syntax = [...document.errors].map((error) => {
+    const at = error.linePos?.[0] ?? { line: 1, col: 1 };
+    return { line: at.line, col: at.col, message: `YAML ${error.code}: ${stripPosition(error.message)}` };
+  });
+  if (syntax.length > 0) return { ok: false, issues: syntax };
+  const unresolved = aliasIssues(document, lineCounter);
+  if (unresolved.length > 0) return { ok: false, issues: unresolved };
+  if (!isMap(document.contents)) {
+    const at = lineCounter.linePos((document.contents as Node | null)?.range?.[0] ?? 0);
+    return {
+      ok: false,
+      issues: [
+        {
+          line: at.line,
+          col: at.col,
+          message: 'policy must be a YAML mapping (apiVersion, kind, metadata, spec)',
+        },
+      ],
+    };
+  }
+  try {
+    return {
+      ok: true,
+      parsed: { document, lineCounter, value: document.toJS({ maxAliasCount }) as unknown },
+    };
+  } catch (error) {
+    let first: SourcePosition = { line: 1, col: 1 };
+    visit(document, {
+      Alias(_key, alias) {
+        first = lineCounter.linePos(alias.range?.[0] ?? 0);
+        return visit.BREAK;
+      },
+    });
+    return {
+      ok: false,
+      issues: [{ ...first, message: `YAML aliases expand too far: ${(error as Error).message}` }],
+    };
+  }
+}

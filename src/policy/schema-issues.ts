@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// zod issues -> messages in the SRE's vocabulary: `spec.slo.ttftMs = -5, must be > 0`,
+// `spec.roles.prefil: unknown key (allowed: prefill, decode)` (style-anchors.md P6).
+import type { z } from 'zod';
+import { formatPath, type KeyPath } from './locate.js';
+import { durationPattern, policySchema } from './schema.js';
+
+/** A problem found against a key path, before it is placed in the file. */
+export interface PathIssue {
+  readonly path: KeyPath;
+  /** Point at the key (unknown keys) or at the value. */
+  readonly at: 'key' | 'value';
+  readonly message: string;
+}
+
+export function valueAt(root: unknown, path: KeyPath): unknown {
+  let node = root;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
+}
+
+type AnySchema = z.core.$ZodType;
+
+/** The object schema at a path, unwrapping optionals and arrays, for "allowed keys" lists. */
+function schemaAt(path: KeyPath): AnySchema | undefined {
+  let schema: AnySchema | undefined = policySchema;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    const def = (schema as { _zod: { def: Record<string, unknown> } } | undefined)?._zod.def;
+    if (def === undefined) return undefined;
+    if (def.type === 'object') schema = (def.shape as Record<string, AnySchema>)[String(segment)];
+    else if (def.type === 'array') schema = def.element as AnySchema;
+    else return undefined;
+  }
+  return unwrap(schema);
+}
+
+function unwrap(schema: AnySchema | undefined): AnySchema | undefined {
+  let current = schema;
+  for (;;) {
+    const def = (current as { _zod: { def: { type: string; innerType?: AnySchema } } } | undefined)?._zod.def;
+    if (def?.innerType === undefined || !['optional', 'default', 'nullable'].includes(def.type))
+      return current;
+    current = def.innerType;
+  }
+}
+
+function allowedKeys(path: KeyPath): string[] {
+  const def = (
+    schemaAt(path) as { _zod: { def: { type: string; shape?: Record<string, unknown> } } } | undefined
+  )?._zod.def;
+  return def?.type === 'object' && def.shape !== undefined ? Object.keys(def.shape) : [];
+}
+
+function bound(inclusive: boolean | undefined, direction: 'min' | 'max', limit: unknown): string {
+  const op = direction === 'min' ? (inclusive === false ? '>' : '>=') : inclusive === false ? '<' : '<=';
+  return `${op} ${String(limit)}`;
+}
+
+function typeName(expected: string): string {
+  const names: Record<string, string> = {
+    int: 'an integer',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'true or false',
+    object: 'a mapping',
+    array: 'a list',
+  };
+  return names[expected] ?? expected;
+}
+
+function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
+  const where = formatPath(issue.path as KeyPath);
+  const got = describeValue(value);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (value === undefined) return `${where} is required (${typeName(issue.expected)})`;
+      return `${where} = ${got}, must be ${typeName(issue.expected)}`;
+    case 'too_small':
+      if (issue.origin === 'string') return `${where} must not be empty`;
+      if (issue.origin === 'array') return `${where} must have at least ${String(issue.minimum)} items`;
+      return `${where} = ${got}, must be ${bound(issue.inclusive, 'min', issue.minimum)}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `${where} is longer than ${String(issue.maximum)} characters`;
+      if (issue.origin === 'array') return `${where} has more than ${String(issue.maximum)} items`;
+      return `${where} = ${got}, must be ${bound(issue.inclusive, 'max', issue.maximum)}`;
+    case 'invalid_value':
+      return `${where} = ${got}, must be ${issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map(String).join(', ')}`}`;
+    case 'invalid_format':
+      if (issue.format === 'regex' && issue.pattern === durationPattern.toString()) {
+        return `${where} = ${got}, must be a duration such as 30s, 5m or 1h30m`;
+      }
+      return `${where} = ${got}, must be a lowercase DNS-1123 label (a-z, 0-9, '-')`;
+    default:
+      return `${where}: ${issue.message}`;
+  }
+}
+
+/** Every schema problem in the document, each as its own issue. */
+export function schemaIssues(value: unknown): {
+  issues: PathIssue[];
+  document: z.infer<typeof policySchema> | undefined;
+} {
+  const result = policySchema.safeParse(value);
+  if (result.success) return { issues: [], document: result.data };
+  const issues = result.error.issues.flatMap((issue): PathIssue[] => {
+    const path = issue.path as KeyPath;
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = allowedKeys(path).join(', ');
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        at: 'key',
+        message: `${formatPath([...path, key])}: unknown key (allowed: ${allowed})`,
+      }));
+    }
+    return [{ path, at: 'value', message: messageFor(issue, valueAt(value, path)) }];
+  });
+  return { issues, document: undefined };
+}

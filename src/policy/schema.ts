@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+// The policy document as SREs write it. One schema is the source of truth for validation, the JSON
+// Schema for editors (policies/pdscaler-policy.schema.json) and the key lists in error messages.
+// Defaults are not applied here but in defaults.ts/compile.ts, so the schema describes exactly what
+// may be written. Every object is strict: a typo must not silently become a default.
+import { z } from 'zod';
+import { ForecastMethods, Quantiles, RatioBases } from '../decision/types.js';
+
+/** Go/Kubernetes-style durations: `30s`, `5m`, `1h30m`, `250ms`. */
+export const durationPattern = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+const duration = (description: string): z.ZodOptional<z.ZodString> =>
+  z.string().regex(durationPattern).describe(`${description} Duration such as 30s, 5m or 1h30m.`).optional();
+
+const replicaCount = z.int().min(0).max(10_000);
+
+const roleSchema = z
+  .strictObject({
+    roleName: z
+      .string()
+      .min(1)
+      .max(63)
+      .optional()
+      .describe('Role name inside the RoleBasedGroup. @default the role key (prefill or decode)'),
+    gpusPerReplica: z
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('GPUs one replica of this role uses. @default 1'),
+    minReplicas: replicaCount
+      .optional()
+      .describe('Lowest replica count; 0 only with spec.scaleToZero. @default 1'),
+    maxReplicas: replicaCount.describe('Highest replica count.'),
+    coldStart: duration('Pod creation to Ready; the default forecast horizon. @default 120s'),
+  })
+  .describe('Sizing limits of one role.');
+
+const sloSchema = z.strictObject({
+  quantile: z.enum(Quantiles).optional().describe('Latency quantile the SLOs are stated at. @default p90'),
+  ttftMs: z.number().positive().max(600_000).describe('Time to first token SLO in milliseconds (prefill).'),
+  tpotMs: z
+    .number()
+    .positive()
+    .max(60_000)
+    .describe('Time per output token (ITL) SLO in milliseconds (decode).'),
+  breachFactor: z
+    .number()
+    .min(1)
+    .max(10)
+    .optional()
+    .describe('Latency above breachFactor x SLO is a clear breach: scale up at once. @default 1.2'),
+  maxRequestRatePerPrefillReplica: z
+    .number()
+    .positive()
+    .optional()
+    .describe('Optional cap on requests/s per prefill replica.'),
+  maxActiveConversationsPerDecodeReplica: z
+    .int()
+    .min(1)
+    .optional()
+    .describe('Optional cap on concurrent conversations per decode replica.'),
+});
+
+const explicitCapacitySchema = z.strictObject({
+  prefillTokensPerSecondPerReplica: z
+    .number()
+    .positive()
+    .describe('Prompt tokens/s one prefill replica serves within the TTFT SLO.'),
+  decodeMaxBatchPerReplica: z
+    .int()
+    .min(1)
+    .describe('Concurrent conversations one decode replica serves at decodeItlAtMaxBatchMs.'),
+  decodeItlAtMaxBatchMs: z.number().positive().describe('ITL in ms measured at decodeMaxBatchPerReplica.'),
+});
+
+const capacitySchema = z
+  .strictObject({
+    profile: z.string().min(1).optional().describe('Named profile, e.g. dynamo-h200-llama3.1-8b-fp8.'),
+    profileFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Path to a Dynamo raw_data.json style profile, relative to the policy file.'),
+    explicit: explicitCapacitySchema.optional(),
+    maxBatch: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('Engine max concurrent sequences (e.g. vLLM max_num_seqs) capping the decode batch.'),
+  })
+  .describe('Exactly one of profile, profileFile or explicit.');
+
+const ratioSchema = z
+  .strictObject({
+    minRatio: z.number().positive().describe('Lowest prefill/decode ratio.'),
+    maxRatio: z.number().positive().describe('Highest prefill/decode ratio.'),
+    basis: z
+      .enum(RatioBases)
+      .optional()
+      .describe('Count the ratio in replicas or in GPUs. @default replicas'),
+  })
+  .describe('P/D ratio band: minRatio <= prefill/decode <= maxRatio.');
+
+const gpuBudgetSchema = z.strictObject({
+  max: z.int().min(1).optional().describe('Most GPUs across both roles.'),
+  min: z.int().min(0).optional().describe('Fewest GPUs across both roles.'),
+});
+
+const stepSchema = (direction: string) =>
+  z.strictObject({
+    stabilizationWindow: duration(`How long demand must ask for a ${direction} before it happens.`),
+    maxStepReplicas: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(`Replicas one tick may ${direction} by (the larger of this and maxStepPercent applies).`),
+    maxStepPercent: z
+      .number()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe(`Percent of current replicas one tick may ${direction} by.`),
+  });
+
+const behaviorSchema = z.strictObject({
+  scaleUp: stepSchema('scale up').optional().describe('@default window 30s, step max(4, 100%)'),
+  scaleDown: stepSchema('scale down')
+    .extend({
+      margin: z
+        .number()
+        .gt(0)
+        .max(1)
+        .optional()
+        .describe('Survivors must stay under margin x their SLO capacity. @default 0.8'),
+    })
+    .strict()
+    .optional()
+    .describe('@default window 5m, step max(1, 20%), margin 0.8'),
+  staleAfter: duration('A metric older than this is stale and its role holds. @default 60s'),
+  correction: z
+    .strictObject({
+      maxFactor: z
+        .number()
+        .min(1)
+        .max(10)
+        .optional()
+        .describe('Largest latency correction of capacity. @default 2'),
+      halfLife: duration('How fast a correction decays once latency is back under the SLO. @default 5m'),
+    })
+    .optional(),
+});
+
+const forecastSchema = z.strictObject({
+  method: z.enum(ForecastMethods).optional().describe('Demand forecast. @default holt'),
+  horizon: duration("How far ahead to forecast. @default each role's coldStart"),
+  alpha: z.number().gt(0).max(1).optional().describe('Level smoothing. @default 0.5'),
+  beta: z.number().gt(0).max(1).optional().describe('Trend smoothing (holt). @default 0.3'),
+  maxGrowth: z
+    .number()
+    .min(1)
+    .max(10)
+    .optional()
+    .describe('Forecast never exceeds maxGrowth x the smoothed level. @default 2'),
+});
+
+const scheduleSchema = z.strictObject({
+  name: z.string().min(1).max(63),
+  cron: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe('5-field cron (node-cron syntax); the floor applies during every matching minute.'),
+  timeZone: z.string().min(1).optional().describe('IANA time zone. @default UTC'),
+  minReplicas: z
+    .strictObject({ prefill: replicaCount.optional(), decode: replicaCount.optional() })
+    .describe('Replica floors while the schedule matches.'),
+});
+
+const expressionSource = z.string().min(1).max(512);
+
+export const policySchema = z
+  .strictObject({
+    apiVersion: z.literal('pdscaler.io/v1alpha1'),
+    kind: z.literal('ScalingPolicy'),
+    metadata: z.strictObject({
+      name: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+        .max(63)
+        .describe('DNS-1123 label.'),
+      namespace: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+        .max(63)
+        .optional()
+        .describe('@default default'),
+    }),
+    spec: z.strictObject({
+      target: z.strictObject({
+        rbg: z.string().min(1).max(253).describe('RoleBasedGroup name.'),
+        namespace: z.string().min(1).max(63).optional().describe('@default metadata.namespace'),
+      }),
+      roles: z.strictObject({ prefill: roleSchema, decode: roleSchema }),
+      scaleToZero: z.boolean().optional().describe('Allow minReplicas 0. @default false'),
+      slo: sloSchema,
+      capacity: capacitySchema,
+      ratio: ratioSchema.optional(),
+      gpuBudget: gpuBudgetSchema.optional(),
+      behavior: behaviorSchema.optional(),
+      forecast: forecastSchema.optional(),
+      schedules: z.array(scheduleSchema).max(32).optional(),
+      expressions: z
+        .strictObject({ prefill: expressionSource.optional(), decode: expressionSource.optional() })
+        .optional()
+        .describe('Custom demand per role in replicas (mathjs); the larger of this and the model wins.'),
+    }),
+  })
+  .describe('pdscaler scaling policy for one prefill/decode RoleBasedGroup.');
+
+/** A policy document that passed the schema. */
+export type PolicyDocument = z.infer<typeof policySchema>;
