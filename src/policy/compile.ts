@@ -275,21 +275,33 @@ function sloSpec(slo: Spec['slo']): DecisionSpec['slo'] {
 
 type BehaviorDoc = NonNullable<Spec['behavior']>;
 
+function stepSpec(
+  step: BehaviorDoc['scaleUp'],
+  defaults: { windowS: number; maxStepReplicas: number; maxStepPercent: number },
+): DecisionSpec['scaleUp'] {
+  return {
+    windowS: seconds(step?.stabilizationWindow, defaults.windowS),
+    maxStepReplicas: step?.maxStepReplicas ?? defaults.maxStepReplicas,
+    maxStepPercent: step?.maxStepPercent ?? defaults.maxStepPercent,
+  };
+}
+
 function behaviorSpec(
   b: BehaviorDoc,
 ): Pick<DecisionSpec, 'scaleUp' | 'scaleDown' | 'stalenessS' | 'correction'> {
+  const up = {
+    windowS: d.scaleUpWindowS,
+    maxStepReplicas: d.scaleUpStepReplicas,
+    maxStepPercent: d.scaleUpStepPercent,
+  };
+  const down = {
+    windowS: d.scaleDownWindowS,
+    maxStepReplicas: d.scaleDownStepReplicas,
+    maxStepPercent: d.scaleDownStepPercent,
+  };
   return {
-    scaleUp: {
-      windowS: seconds(b.scaleUp?.stabilizationWindow, d.scaleUpWindowS),
-      maxStepReplicas: b.scaleUp?.maxStepReplicas ?? d.scaleUpStepReplicas,
-      maxStepPercent: b.scaleUp?.maxStepPercent ?? d.scaleUpStepPercent,
-    },
-    scaleDown: {
-      windowS: seconds(b.scaleDown?.stabilizationWindow, d.scaleDownWindowS),
-      maxStepReplicas: b.scaleDown?.maxStepReplicas ?? d.scaleDownStepReplicas,
-      maxStepPercent: b.scaleDown?.maxStepPercent ?? d.scaleDownStepPercent,
-      margin: b.scaleDown?.margin ?? d.scaleDownMargin,
-    },
+    scaleUp: stepSpec(b.scaleUp, up),
+    scaleDown: { ...stepSpec(b.scaleDown, down), margin: b.scaleDown?.margin ?? d.scaleDownMargin },
     stalenessS: seconds(b.staleAfter, d.staleAfterS),
     correction: {
       maxFactor: b.correction?.maxFactor ?? d.correctionMaxFactor,

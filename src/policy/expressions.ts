@@ -7,20 +7,28 @@
 import { all, create, type MathNode } from 'mathjs';
 import type { CompiledExpression } from '../decision/types.js';
 
-if (all === undefined) throw new Error('mathjs did not export its function set');
-const math = create(all, {});
-const disabled = (name: string) => () => {
-  throw new Error(`function ${name} is disabled`);
-};
-math.import(
-  Object.fromEntries(
-    ['import', 'createUnit', 'evaluate', 'parse', 'simplify', 'derivative', 'compile', 'resolve'].map((n) => [
-      n,
-      disabled(n),
-    ]),
-  ),
-  { override: true },
-);
+type MathParse = (source: string) => MathNode;
+
+/**
+ * The sandboxed instance, built on first use: create(all) costs ~200 ms of typed-function setup,
+ * which a policy without expressions (and every CLI start) should not pay.
+ */
+let sandboxParse: MathParse | undefined;
+
+function sandbox(): MathParse {
+  if (sandboxParse !== undefined) return sandboxParse;
+  if (all === undefined) throw new Error('mathjs did not export its function set');
+  const math = create(all, {});
+  // Keep our own handle on parse before the expression-visible one is disabled (mathjs security guide).
+  const parse = math.parse.bind(math) as MathParse;
+  const disabled = (name: string) => () => {
+    throw new Error(`function ${name} is disabled`);
+  };
+  const risky = ['import', 'createUnit', 'evaluate', 'parse', 'simplify', 'derivative', 'compile', 'resolve'];
+  math.import(Object.fromEntries(risky.map((n) => [n, disabled(n)])), { override: true });
+  sandboxParse = parse;
+  return parse;
+}
 
 const allowedFunctions = new Set([
   'min',
@@ -103,7 +111,7 @@ function checkNode(
 export function compileExpression(source: string, known: readonly string[]): ExpressionResult {
   let root: MathNode;
   try {
-    root = math.parse(source);
+    root = sandbox()(source);
   } catch (error) {
     return { ok: false, message: `does not parse: ${(error as Error).message}` };
   }
