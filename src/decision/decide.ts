@@ -71,12 +71,21 @@ function stepRole(
   const estimate = estimateDemand({ spec, observation, previous, nowMs }, role);
   const ready = observation.roles[role].readyReplicas;
   const pending = pendingReplicas(observation, role);
-  const common = { current, estimate, ready: ready?.value, pending };
   if (estimate.needed === undefined) {
     // Unknown is not zero: hold, and forget the window evidence so a return of data starts afresh.
     const rule: BoundRule = estimate.missing.length > 0 ? 'missing-metrics' : 'stale-metrics';
     const next = { samples: [], forecast: previous?.forecast, correction: estimate.nextCorrection };
-    return { ...common, proposed: current, raw: undefined, rule, held: true, next };
+    return {
+      current,
+      estimate,
+      ready: ready?.value,
+      pending,
+      proposed: current,
+      raw: undefined,
+      rule,
+      held: true,
+      next,
+    };
   }
   const stabilized = stabilize({
     spec,
@@ -84,6 +93,7 @@ function stepRole(
     currentReplicas: current,
     needed: estimate.needed,
     breach: estimate.breach,
+    // Pending pods known only from a stale count do not block a scale-up.
     pendingReplicas:
       pending !== undefined && isFresh(spec, nowMs, observation.roles[role].pendingReplicas ?? ready)
         ? pending
@@ -97,7 +107,10 @@ function stepRole(
     correction: estimate.nextCorrection,
   };
   return {
-    ...common,
+    current,
+    estimate,
+    ready: ready?.value,
+    pending,
     proposed: stabilized.replicas,
     raw: stabilized.rawReplicas,
     rule: stabilized.rule,
@@ -173,7 +186,9 @@ function nextRoleState(
   nowMs: EpochMs,
 ): RoleState {
   return {
-    ...step.next,
+    samples: step.next.samples,
+    forecast: step.next.forecast,
+    correction: step.next.correction,
     desiredReplicas: desired,
     lastScaleUpAtMs: desired > step.current ? nowMs : previous?.lastScaleUpAtMs,
     lastScaleDownAtMs: desired < step.current ? nowMs : previous?.lastScaleDownAtMs,
@@ -217,7 +232,17 @@ export function decide(
       limits,
       inputs,
     };
-    roles[role] = { ...decision, reason: explainRole(spec, decision, joint.satisfied) };
+    const reason = explainRole(spec, decision, joint.satisfied);
+    roles[role] = {
+      role,
+      desiredReplicas: desired,
+      currentReplicas: step.current,
+      rawReplicas: step.raw,
+      boundBy,
+      limits,
+      inputs,
+      reason,
+    };
     nextRoles[role] = nextRoleState(step, state.roles[role], desired, nowMs);
   }
   return {

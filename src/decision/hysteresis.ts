@@ -30,30 +30,47 @@ export interface HysteresisResult {
   readonly samples: readonly RecommendationSample[];
 }
 
-/** Keeps the samples inside the longest window plus the newest one before it (proof of coverage). */
+/**
+ * Appends this tick's sample and keeps those inside the longest window plus the newest one before it
+ * (proof of coverage). pre: `samples` are in time order, as this function returns them.
+ */
 function retain(
   samples: readonly RecommendationSample[],
-  nowMs: EpochMs,
+  sample: RecommendationSample,
   windowMs: number,
 ): RecommendationSample[] {
-  const inside = samples.filter((s) => s.atMs >= nowMs - windowMs);
-  const before = samples.filter((s) => s.atMs < nowMs - windowMs);
-  const newestBefore = before[before.length - 1];
-  return newestBefore === undefined ? inside : [newestBefore, ...inside];
+  let first = 0;
+  while (first + 1 < samples.length && (samples[first + 1]?.atMs ?? Infinity) <= sample.atMs - windowMs)
+    first++;
+  let end = samples.length;
+  while (end > first && (samples[end - 1]?.atMs ?? 0) >= sample.atMs) end--; // a replayed or older tick
+  const kept = samples.slice(first, end);
+  kept.push(sample);
+  return kept;
 }
 
-/** Samples that cover the window [now - W, now], or undefined when the evidence is shorter than W. */
-function covering(
+/**
+ * The smallest `up` or largest `down` recommendation over the window [now - W, now], or undefined
+ * when the evidence is shorter than W. The newest sample at or before the window start still speaks
+ * for the window's first instant (samples hold until the next one).
+ */
+function windowExtreme(
   samples: readonly RecommendationSample[],
   nowMs: EpochMs,
   windowS: number,
-): RecommendationSample[] | undefined {
-  const windowMs = windowS * 1000;
+  pick: 'min-up' | 'max-down',
+): number | undefined {
+  const startMs = nowMs - windowS * 1000;
   const first = samples[0];
-  if (windowMs > 0 && (first === undefined || first.atMs > nowMs - windowMs)) return undefined;
-  // The newest sample at or before the window start still speaks for the window's first instant.
-  const startIndex = samples.findLastIndex((s) => s.atMs <= nowMs - windowMs);
-  return samples.slice(Math.max(0, startIndex));
+  if (windowS > 0 && (first === undefined || first.atMs > startMs)) return undefined;
+  let extreme = pick === 'min-up' ? Infinity : -Infinity;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const sample = samples[i];
+    if (sample === undefined) break;
+    extreme = pick === 'min-up' ? Math.min(extreme, sample.up) : Math.max(extreme, sample.down);
+    if (sample.atMs <= startMs) break;
+  }
+  return Number.isFinite(extreme) ? extreme : undefined;
 }
 
 function stepUp(limit: StepLimit, current: number): number {
@@ -74,8 +91,7 @@ function scaleUp(
   let target = up;
   let rule: BoundRule = 'slo-breach';
   if (!input.breach) {
-    const window = covering(samples, input.nowMs, spec.scaleUp.windowS);
-    target = window === undefined ? current : Math.min(...window.map((s) => s.up));
+    target = windowExtreme(samples, input.nowMs, spec.scaleUp.windowS, 'min-up') ?? current;
     rule = 'demand';
     if (target <= current) return { replicas: current, rule: 'scale-up-window' };
   }
@@ -92,9 +108,8 @@ function scaleDown(
   if (input.lastScaleUpAtMs !== undefined && nowMs - input.lastScaleUpAtMs < spec.scaleDown.windowS * 1000) {
     return { replicas: current, rule: 'direction-change' };
   }
-  const window = covering(samples, nowMs, spec.scaleDown.windowS);
-  if (window === undefined) return { replicas: current, rule: 'scale-down-window' };
-  const target = Math.max(...window.map((s) => s.down));
+  const target = windowExtreme(samples, nowMs, spec.scaleDown.windowS, 'max-down');
+  if (target === undefined) return { replicas: current, rule: 'scale-down-window' };
   if (target >= current) return { replicas: current, rule: 'scale-down-window' };
   // Confirmed idle for the whole window: go straight to the floor (dynamo#6985: unknown is not idle,
   // but known zero is).
@@ -109,14 +124,10 @@ export function stabilize(input: HysteresisInput): HysteresisResult {
   const up = ceilReplicas(input.needed);
   const down = ceilReplicas(input.needed / spec.scaleDown.margin);
   const windowMs = Math.max(spec.scaleUp.windowS, spec.scaleDown.windowS) * 1000;
-  const samples = retain(
-    [...input.samples.filter((s) => s.atMs < nowMs), { atMs: nowMs, up, down }],
-    nowMs,
-    windowMs,
-  );
+  const samples = retain(input.samples, { atMs: nowMs, up, down }, windowMs);
   let result: Omit<HysteresisResult, 'samples' | 'rawReplicas'>;
   if (up > current) result = scaleUp(input, samples, up);
   else if (down < current) result = scaleDown(input, samples);
   else result = { replicas: current, rule: up < current ? 'scale-down-margin' : 'demand' };
-  return { ...result, rawReplicas: up, samples };
+  return { replicas: result.replicas, rule: result.rule, rawReplicas: up, samples };
 }

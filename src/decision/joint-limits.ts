@@ -74,11 +74,15 @@ function decodeInterval(c: JointConstraints, prefill: number): RoleBounds {
   return { lo, hi };
 }
 
-/** How well a pair serves the need: the smaller of the two fulfilled fractions. */
-function fairness(pair: Pair, need: Pair): number {
-  const p = need.prefill > 0 ? pair.prefill / need.prefill : Infinity;
-  const d = need.decode > 0 ? pair.decode / need.decode : Infinity;
-  return Math.min(p, d);
+/**
+ * How well a pair serves the need, leximin: the smaller fulfilled fraction first, then the larger,
+ * each capped at 1 (a pair covering the need scores [1, 1]). Comparing only the smaller fraction let
+ * ties fall to "fewest GPUs" and drop the other role needlessly (found by the property tests).
+ */
+function fairness(pair: Pair, need: Pair): [number, number] {
+  const p = Math.min(1, need.prefill > 0 ? pair.prefill / need.prefill : 1);
+  const d = Math.min(1, need.decode > 0 ? pair.decode / need.decode : 1);
+  return [Math.min(p, d), Math.max(p, d)];
 }
 
 /**
@@ -106,7 +110,7 @@ export function searchFeasible(c: JointConstraints, need: Pair): Pair | undefine
       const total = gpusOf(c, pair);
       // Serve the need as evenly as possible (a pair covering it scores 1), then over the ceiling use the
       // most of the budget, otherwise the fewest GPUs.
-      const key = [Math.min(1, fairness(pair, need)), overBudget ? total : -total, -distance];
+      const key = [...fairness(pair, need), overBudget ? total : -total, -distance];
       if (best === undefined || isBetter(key, bestKey)) {
         best = pair;
         bestKey = key;
@@ -155,35 +159,45 @@ function clampRole(b: RoleBounds, value: number): number {
   return Math.min(b.hi, Math.max(b.lo, value));
 }
 
+type RoleRules = Readonly<Record<Role, readonly BoundRule[]>>;
+
+/** The rules that changed each role from `before` to `after`, appended to `earlier`. */
+function changed(
+  earlier: RoleRules,
+  before: Pair,
+  after: Pair,
+  rule: (role: Role, before: number) => BoundRule,
+): RoleRules {
+  const rulesOf = (role: Role): readonly BoundRule[] =>
+    before[role] === after[role] ? earlier[role] : [...earlier[role], rule(role, before[role])];
+  return { prefill: rulesOf('prefill'), decode: rulesOf('decode') };
+}
+
 /** Applies bounds, ratio band and GPU budget to the pair the per-role hysteresis proposed. */
 export function applyJointLimits(
   c: JointConstraints,
   proposed: Pair,
   boundRule: (role: Role, value: number) => BoundRule,
 ): JointResult {
-  const rules: Record<Role, BoundRule[]> = { prefill: [], decode: [] };
-  const note = (
-    before: Pair,
-    after: Pair,
-    rule: BoundRule | ((role: Role, value: number) => BoundRule),
-  ): void => {
-    for (const role of ['prefill', 'decode'] as const) {
-      if (before[role] !== after[role])
-        rules[role].push(typeof rule === 'function' ? rule(role, before[role]) : rule);
-    }
-  };
   const clamped = {
     prefill: clampRole(c.bounds.prefill, proposed.prefill),
     decode: clampRole(c.bounds.decode, proposed.decode),
   };
-  note(proposed, clamped, boundRule);
+  const clampRules = changed({ prefill: [], decode: [] }, proposed, clamped, boundRule);
   const ratioed = raiseForRatio(c, clamped);
-  note(clamped, ratioed, 'ratio-band');
-  if (feasible(c, ratioed)) return { pair: ratioed, rules, satisfied: true };
+  if (feasible(c, ratioed)) {
+    return {
+      pair: ratioed,
+      rules: changed(clampRules, clamped, ratioed, () => 'ratio-band'),
+      satisfied: true,
+    };
+  }
   const searched = searchFeasible(c, clamped);
-  if (searched === undefined) return { pair: ratioed, rules, satisfied: false };
+  // No pair meets every limit (a policy changed under a held role, or a band the compiler would
+  // reject): keep the bounds and the held floors, which are never traded away, and say so.
+  if (searched === undefined) return { pair: clamped, rules: clampRules, satisfied: false };
   const budgetBinds =
     !budgetHolds(c, ratioed) || (c.gpuBudget.max !== undefined && gpusOf(c, ratioed) === c.gpuBudget.max);
-  note(ratioed, searched, budgetBinds ? 'gpu-budget' : 'ratio-band');
-  return { pair: searched, rules, satisfied: true };
+  const rule: BoundRule = budgetBinds ? 'gpu-budget' : 'ratio-band';
+  return { pair: searched, rules: changed(clampRules, clamped, searched, () => rule), satisfied: true };
 }

@@ -48,7 +48,7 @@ function boundIssues(spec: Spec, roles: Record<Role, RoleSpec>): PathIssue[] {
   const issues: PathIssue[] = [];
   for (const role of Roles) {
     const r = roles[role];
-    if (r.minReplicas > r.maxReplicas) {
+    if (r.minReplicas > r.maxReplicas && r.maxReplicas > 0) {
       issues.push({
         path: ['spec', 'roles', role, 'maxReplicas'],
         at: 'value',
@@ -357,6 +357,8 @@ export function compilePolicy(
     customDemand: custom.compiled,
   };
   // Joint feasibility only means something once the bounds themselves are sane.
-  if (issues.length === 0) issues.push(...feasibilityIssues(spec, {}), ...scheduleFloorIssues(spec, s));
+  if (issues.length === 0) issues.push(...feasibilityIssues(spec, {}));
+  // Schedules are checked against limits that are feasible on their own, so one problem is one issue.
+  if (issues.length === 0) issues.push(...scheduleFloorIssues(spec, s));
   return issues.length > 0 ? { issues } : { spec: deepFreeze(spec), issues };
 }

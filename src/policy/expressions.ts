@@ -71,6 +71,19 @@ const allowedNodeTypes = new Set([
   'FunctionNode',
   'ConditionalNode',
 ]);
+/** What a rejected mathjs node is, in the policy author's words. */
+const forbiddenNodeNames: Readonly<Record<string, string>> = {
+  AccessorNode: 'property or index access',
+  ArrayNode: 'a matrix or list',
+  AssignmentNode: 'an assignment',
+  BlockNode: 'several statements',
+  FunctionAssignmentNode: 'a function definition',
+  IndexNode: 'indexing',
+  ObjectNode: 'an object',
+  RangeNode: 'a range',
+  RelationalNode: 'a chained comparison',
+};
+
 /** Bounded size: a demand formula is a line, not a program. */
 export const maxExpressionNodes = 100;
 
@@ -78,33 +91,53 @@ export type ExpressionResult =
   | { readonly ok: true; readonly expression: CompiledExpression }
   | { readonly ok: false; readonly message: string };
 
+function checkFunction(node: MathNode): string | undefined {
+  const fn = (node as unknown as { fn: MathNode }).fn;
+  const name = fn.type === 'SymbolNode' ? (fn as unknown as { name: string }).name : '';
+  if (allowedFunctions.has(name)) return undefined;
+  return `function ${name || '(computed)'} is not allowed (allowed: ${[...allowedFunctions].join(', ')})`;
+}
+
+function checkSymbol(
+  node: MathNode,
+  parent: MathNode | null,
+  known: ReadonlySet<string>,
+  signals: Set<string>,
+): string | undefined {
+  const isCallee = parent?.type === 'FunctionNode' && (parent as unknown as { fn: MathNode }).fn === node;
+  if (isCallee) return undefined;
+  const name = (node as unknown as { name: string }).name;
+  if (!known.has(name)) return `unknown signal "${name}" (known: ${[...known].join(', ')})`;
+  signals.add(name);
+  return undefined;
+}
+
 function checkNode(
   node: MathNode,
   parent: MathNode | null,
   known: ReadonlySet<string>,
   signals: Set<string>,
 ): string | undefined {
-  if (!allowedNodeTypes.has(node.type))
-    return `${node.type.replace(/Node$/, '').toLowerCase()} is not allowed (only numbers, signals, operators and ${[...allowedFunctions].join(', ')})`;
-  if (node.type === 'ConstantNode' && typeof (node as unknown as { value: unknown }).value !== 'number')
-    return 'only numeric constants are allowed';
-  if (node.type === 'OperatorNode' && !allowedOperators.has((node as unknown as { fn: string }).fn))
-    return `operator ${(node as unknown as { op: string }).op} is not allowed`;
-  if (node.type === 'FunctionNode') {
-    const fn = (node as unknown as { fn: MathNode }).fn;
-    const name = fn.type === 'SymbolNode' ? (fn as unknown as { name: string }).name : '';
-    if (!allowedFunctions.has(name))
-      return `function ${name || '(computed)'} is not allowed (allowed: ${[...allowedFunctions].join(', ')})`;
-    return undefined;
+  if (!allowedNodeTypes.has(node.type)) {
+    const what = forbiddenNodeNames[node.type] ?? node.type.replace(/Node$/, '').toLowerCase();
+    return `contains ${what}, which is not allowed (only numbers, signals, operators, ?: and ${[...allowedFunctions].join(', ')})`;
   }
-  if (node.type === 'SymbolNode') {
-    const isCallee = parent?.type === 'FunctionNode' && (parent as unknown as { fn: MathNode }).fn === node;
-    const name = (node as unknown as { name: string }).name;
-    if (isCallee) return undefined;
-    if (!known.has(name)) return `unknown signal "${name}" (known: ${[...known].join(', ')})`;
-    signals.add(name);
+  switch (node.type) {
+    case 'ConstantNode':
+      return typeof (node as unknown as { value: unknown }).value === 'number'
+        ? undefined
+        : 'only numeric constants are allowed';
+    case 'OperatorNode':
+      return allowedOperators.has((node as unknown as { fn: string }).fn)
+        ? undefined
+        : `operator ${(node as unknown as { op: string }).op} is not allowed`;
+    case 'FunctionNode':
+      return checkFunction(node);
+    case 'SymbolNode':
+      return checkSymbol(node, parent, known, signals);
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
 /** Parses, checks and compiles one expression; `known` are the signal names it may use. */
@@ -127,15 +160,29 @@ export function compileExpression(source: string, known: readonly string[]): Exp
     return { ok: false, message: `has ${count} nodes, more than the limit of ${maxExpressionNodes}` };
   if (problem !== undefined) return { ok: false, message: problem };
   const code = root.compile();
-  const evaluate = (scope: Readonly<Record<string, number>>): number => {
+  const run = (scope: Readonly<Record<string, number>>): number => {
     const value: unknown = code.evaluate({ ...scope });
     return typeof value === 'number' ? value : typeof value === 'boolean' ? Number(value) : Number.NaN;
   };
-  const dryRun = evaluate(Object.fromEntries([...signals].map((name) => [name, 1])));
-  if (!Number.isFinite(dryRun))
+  let dryRun: number;
+  try {
+    dryRun = run(Object.fromEntries([...signals].map((name) => [name, 1])));
+  } catch (error) {
+    return { ok: false, message: `fails on a dry run with every signal = 1: ${(error as Error).message}` };
+  }
+  if (!Number.isFinite(dryRun)) {
     return {
       ok: false,
-      message: 'must evaluate to a finite number (dry run with every signal = 1 gave ' + String(dryRun) + ')',
+      message: `must evaluate to a finite number (a dry run with every signal = 1 gave ${String(dryRun)})`,
     };
+  }
+  // A runtime error (e.g. round(x, n) with a fractional n) is an unknown value, never a crash.
+  const evaluate = (scope: Readonly<Record<string, number>>): number => {
+    try {
+      return run(scope);
+    } catch {
+      return Number.NaN;
+    }
+  };
   return { ok: true, expression: Object.freeze({ source, signals: [...signals], evaluate }) };
 }

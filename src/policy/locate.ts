@@ -21,23 +21,24 @@ function offsetOf(node: unknown): number | undefined {
 
 /**
  * Position of the value at `path`, or of its key when `at` is 'key'. A path that does not exist (a
- * missing required key) resolves to the deepest existing node, the map that should hold the key.
+ * missing required key) resolves to the key of the deepest mapping that exists, the one that should
+ * hold it (`slo:` for a missing `spec.slo.ttftMs`), or 1:1 at the top level.
  */
 export function locate(parsed: ParsedPolicy, path: KeyPath, at: 'value' | 'key' = 'value'): SourcePosition {
   let node: unknown = parsed.document.contents;
   let offset = offsetOf(node) ?? 0;
+  let parentKeyOffset = 0;
   for (const [index, segment] of path.entries()) {
     const child = childOf(node, segment);
     const last = index === path.length - 1;
-    if (last && at === 'key' && child.pair !== undefined) {
-      offset = offsetOf(child.pair.key) ?? offset;
-      break;
+    if (child.pair === undefined && child.node === undefined)
+      return parsed.lineCounter.linePos(parentKeyOffset);
+    const keyOffset = child.pair === undefined ? offsetOf(child.node) : offsetOf(child.pair.key);
+    // `key:` with no value, or the key itself was asked for: point at the key.
+    if ((last && at === 'key') || child.node === undefined || child.node === null) {
+      return parsed.lineCounter.linePos(keyOffset ?? offset);
     }
-    if (child.node === undefined || child.node === null) {
-      // `key:` with no value: point at the key.
-      if (child.pair !== undefined) offset = offsetOf(child.pair.key) ?? offset;
-      break;
-    }
+    parentKeyOffset = keyOffset ?? offset;
     node = child.node;
     offset = offsetOf(node) ?? offset;
   }

@@ -2,7 +2,7 @@
 // Policy text -> YAML document with source positions. Every syntax problem becomes an issue with its
 // line and column; duplicate keys, tab indentation, several documents, unresolved aliases and alias
 // bombs are all errors (prometheus-adapter's UnmarshalStrict posture, style-anchors.md §3.3).
-import { isMap, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { SourcePosition } from './issue.js';
 
 /** Policies are small; anything larger is a mistake or an attack. */
@@ -69,12 +69,33 @@ function aliasIssues(document: Document.Parsed, lineCounter: LineCounter): TextI
   return issues;
 }
 
+/**
+ * An unclosed quote is reported by the parser where the file ends; the useful place is where the
+ * quote opened, which is the start of the quoted scalar that runs into the error.
+ */
+function openingQuote(
+  document: Document.Parsed,
+  lineCounter: LineCounter,
+  error: YAMLError,
+): SourcePosition | undefined {
+  if (error.code !== 'MISSING_CHAR' || !error.message.includes('quote')) return undefined;
+  let start: number | undefined;
+  visit(document, {
+    Scalar(_key, scalar) {
+      const quoted = scalar.type === 'QUOTE_SINGLE' || scalar.type === 'QUOTE_DOUBLE';
+      const range = scalar.range;
+      if (quoted && range && range[1] >= error.pos[0]) start ??= range[0];
+    },
+  });
+  return start === undefined ? undefined : lineCounter.linePos(start);
+}
+
 /** Parses one policy document, or returns every syntax issue with its position. */
 export function parsePolicyText(text: string): ParseResult {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
   const syntax = [...document.errors].map((error) => {
-    const at = error.linePos?.[0] ?? { line: 1, col: 1 };
+    const at = openingQuote(document, lineCounter, error) ?? error.linePos?.[0] ?? { line: 1, col: 1 };
     return { line: at.line, col: at.col, message: `YAML ${error.code}: ${stripPosition(error.message)}` };
   });
   if (syntax.length > 0) return { ok: false, issues: syntax };

@@ -82,13 +82,22 @@ function typeName(expected: string): string {
   return names[expected] ?? expected;
 }
 
+/** zod reports an integer field's type as `number`; the schema knows better. */
+function expectedType(path: KeyPath, expected: string): string {
+  const def = (schemaAt(path) as { _zod: { def: { format?: string } } } | undefined)?._zod.def;
+  return expected === 'number' && (def?.format === 'safeint' || def?.format === 'int32') ? 'int' : expected;
+}
+
 function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
   const where = formatPath(issue.path as KeyPath);
   const got = describeValue(value);
   switch (issue.code) {
-    case 'invalid_type':
-      if (value === undefined) return `${where} is required (${typeName(issue.expected)})`;
-      return `${where} = ${got}, must be ${typeName(issue.expected)}`;
+    case 'invalid_type': {
+      const expected = typeName(expectedType(issue.path as KeyPath, issue.expected));
+      return value === undefined
+        ? `${where} is required (${expected})`
+        : `${where} = ${got}, must be ${expected}`;
+    }
     case 'too_small':
       if (issue.origin === 'string') return `${where} must not be empty`;
       if (issue.origin === 'array') return `${where} must have at least ${String(issue.minimum)} items`;

@@ -23,7 +23,7 @@ describe('shipped policies', () => {
 
   it("the README's policy example validates", () => {
     const readme = read('README.md');
-    const block = /<!-- readme-policy:start -->\n```yaml\n([\s\S]*?)```\n<!-- readme-policy:end -->/.exec(
+    const block = /<!-- readme-policy:start -->\s*```yaml\n([\s\S]*?)```\s*<!-- readme-policy:end -->/.exec(
       readme,
     )?.[1];
     expect(block).toBeDefined();
