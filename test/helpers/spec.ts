@@ -117,9 +117,7 @@ export function makeObservation(nowMs: EpochMs, load: LoadShape = {}): Observati
 /** Moves every field's timestamp, to make an observation stale or fresh. */
 export function observedAt(observation: Observation, atMs: EpochMs): Observation {
   const move = (o: RoleObservation): RoleObservation =>
-    Object.fromEntries(
-      Object.entries(o).map(([k, v]) => [k, { ...(v as Observed<unknown>), atMs }]),
-    ) as RoleObservation;
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { ...(v as Observed<unknown>), atMs }]));
   return { roles: { prefill: move(observation.roles.prefill), decode: move(observation.roles.decode) } };
 }
 

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { policyDefaults } from '../../src/policy/defaults.js';
 import { policyJsonSchema } from '../../src/policy/json-schema.js';
+import { parse } from 'yaml';
 import { loadPolicyBytes, loadPolicyFile } from '../../src/policy/load.js';
 
 const root = new URL('../../', import.meta.url);
@@ -29,6 +30,19 @@ describe('shipped policies', () => {
     expect(block).toBeDefined();
     const result = loadPolicyBytes('README.md', Buffer.from(block ?? ''));
     expect(result.ok ? [] : result.issues).toEqual([]);
+  });
+
+  it('every policy embedded in deploy/ ConfigMaps validates and matches its file in policies/', () => {
+    const configMap = parse(read('deploy/base/policy-configmap.yaml')) as {
+      kind: string;
+      data: Record<string, string>;
+    };
+    expect(configMap.kind).toBe('ConfigMap');
+    for (const [key, text] of Object.entries(configMap.data)) {
+      const result = loadPolicyBytes(`deploy/base/policy-configmap.yaml#${key}`, Buffer.from(text));
+      expect(result.ok ? [] : result.issues).toEqual([]);
+      expect(text).toBe(read(`policies/${key}`));
+    }
   });
 
   it('compiles defaults into the spec the decider sees', () => {
