@@ -32,6 +32,7 @@ export function describeRule(rule: BoundRule): string {
 /** 120000 -> "120,000"; 2.345 -> "2.35". By hand: toLocaleString costs microseconds per call. */
 export function formatNumber(x: number): string {
   if (Math.abs(x) < 100) return Number(x.toFixed(2)).toString();
+  if (Math.abs(x) < 999.5) return Math.round(x).toString();
   const digits = Math.abs(Math.round(x)).toString();
   let grouped = digits.slice(0, ((digits.length - 1) % 3) + 1);
   for (let i = grouped.length; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`;

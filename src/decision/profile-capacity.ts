@@ -86,13 +86,35 @@ function maxKvUsageAt(level: ContextLevel, itlTargetMs: number): number {
   return first.x;
 }
 
+/**
+ * Interpolates a per-level quantity across context lengths, evaluating only the two levels that
+ * bracket the context (this runs on every decide(), so it allocates nothing).
+ */
+function acrossContexts(
+  levels: readonly ContextLevel[],
+  contextTokens: number,
+  at: (level: ContextLevel) => number,
+): number {
+  const first = levels[0];
+  const last = levels[levels.length - 1];
+  if (first === undefined || last === undefined) return Number.NaN;
+  if (contextTokens <= first.contextTokens) return at(first);
+  if (contextTokens >= last.contextTokens) return at(last);
+  let upper = 1;
+  while ((levels[upper]?.contextTokens ?? Infinity) < contextTokens) upper++;
+  const hi = levels[upper];
+  const lo = levels[upper - 1];
+  if (hi === undefined || lo === undefined) return at(last);
+  const yLo = at(lo);
+  return yLo + ((at(hi) - yLo) * (contextTokens - lo.contextTokens)) / (hi.contextTokens - lo.contextTokens);
+}
+
 function kvUsageForContext(
   levels: readonly ContextLevel[],
   contextTokens: number,
   itlTargetMs: number,
 ): number {
-  const points = levels.map((level) => ({ x: level.contextTokens, y: maxKvUsageAt(level, itlTargetMs) }));
-  return interpolate(points, contextTokens);
+  return acrossContexts(levels, contextTokens, (level) => maxKvUsageAt(level, itlTargetMs));
 }
 
 /**
@@ -127,8 +149,7 @@ export function profileCapacity(
   const decodeItlMs = (contextTokens: number, batch: number): number => {
     const context = Math.max(1, contextTokens);
     const kvUsage = (batch * context) / profile.decode.maxKvTokens;
-    const points = levels.map((level) => ({ x: level.contextTokens, y: interpolate(level.itl, kvUsage) }));
-    return interpolate(points, context);
+    return acrossContexts(levels, context, (level) => interpolate(level.itl, kvUsage));
   };
   return { description: `profile ${profile.name}`, prefill, decode, decodeItlMs };
 }

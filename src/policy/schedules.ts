@@ -36,11 +36,38 @@ interface Fields {
   readonly dayOfWeek: ReadonlySet<number>;
 }
 
+interface LocalMinute {
+  readonly minuteStartMs: number;
+  readonly parts: Readonly<Record<string, string>>;
+}
+
+/**
+ * The local calendar fields of the last minute asked for, per time zone, shared by every schedule in
+ * that zone: a thousand policies in Europe/Berlin format each minute once, not a thousand times.
+ */
+const lastMinuteByZone = new Map<string, LocalMinute>();
+
+function localParts(
+  timeZone: string,
+  formatter: Intl.DateTimeFormat,
+  minuteStartMs: number,
+): Readonly<Record<string, string>> {
+  const cached = lastMinuteByZone.get(timeZone);
+  if (cached?.minuteStartMs === minuteStartMs) return cached.parts;
+  const parts: Record<string, string> = {};
+  for (const part of formatter.formatToParts(minuteStartMs)) parts[part.type] = part.value;
+  lastMinuteByZone.set(timeZone, { minuteStartMs, parts });
+  return parts;
+}
+
 /** node-cron semantics: every field must match (day-of-month AND day-of-week). */
-function matcher(fields: Fields, formatter: Intl.DateTimeFormat): (minuteStartMs: number) => boolean {
+function matcher(
+  fields: Fields,
+  timeZone: string,
+  formatter: Intl.DateTimeFormat,
+): (minuteStartMs: number) => boolean {
   return (minuteStartMs) => {
-    const parts: Record<string, string> = {};
-    for (const part of formatter.formatToParts(minuteStartMs)) parts[part.type] = part.value;
+    const parts = localParts(timeZone, formatter, minuteStartMs);
     return (
       fields.minute.has(Number(parts.minute)) &&
       fields.hour.has(Number(parts.hour)) &&
@@ -91,7 +118,7 @@ export function compileSchedule(expression: string, timeZone: string): ScheduleR
       field: 'timeZone',
       message: 'is not an IANA time zone (e.g. UTC, Europe/Berlin, America/New_York)',
     };
-  const matches = matcher(fields, formatter);
+  const matches = matcher(fields, timeZone, formatter);
   let cachedMinute = Number.NaN;
   let cachedActive = false;
   return {
