@@ -33,23 +33,54 @@ export function decodePolicyBytes(
   bytes: Uint8Array,
 ): { ok: true; text: string } | { ok: false; issues: TextIssue[] } {
   if (bytes.length > maxPolicyBytes) {
-    const mib = (bytes.length / 1024 / 1024).toFixed(1);
+    const message = `policy file is ${bytes.length.toLocaleString('en-US')} bytes, larger than the 1 MiB (${maxPolicyBytes.toLocaleString('en-US')} bytes) limit`;
+    return { ok: false, issues: [{ line: 1, col: 1, message }] };
+  }
+  const invalidAt = firstInvalidUtf8(bytes);
+  if (invalidAt !== undefined) {
+    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, invalidAt));
+    const byte = (bytes[invalidAt] ?? 0).toString(16).padStart(2, '0');
     return {
       ok: false,
-      issues: [{ line: 1, col: 1, message: `policy file is ${mib} MiB, larger than the 1 MiB limit` }],
+      issues: [{ ...positionOf(before, before.length), message: `file is not valid UTF-8 (byte 0x${byte})` }],
     };
   }
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return { ok: true, text: text.startsWith('\uFEFF') ? text.slice(1) : text };
-  } catch {
-    const lossy = new TextDecoder('utf-8').decode(bytes);
-    const index = lossy.indexOf('\uFFFD');
-    return {
-      ok: false,
-      issues: [{ ...positionOf(lossy, Math.max(0, index)), message: 'file is not valid UTF-8' }],
-    };
+  const text = new TextDecoder('utf-8').decode(bytes);
+  return { ok: true, text: text.startsWith('\uFEFF') ? text.slice(1) : text };
+}
+
+/** Length of a UTF-8 sequence from its lead byte, or 0 for a byte that cannot lead one. */
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+/** Overlong 3/4-byte forms, UTF-16 surrogates and code points above U+10FFFF (RFC 3629 §4). */
+function badSecondByte(lead: number, second: number): boolean {
+  return (
+    (lead === 0xe0 && second < 0xa0) ||
+    (lead === 0xed && second > 0x9f) ||
+    (lead === 0xf0 && second < 0x90) ||
+    (lead === 0xf4 && second > 0x8f)
+  );
+}
+
+/**
+ * Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or undefined. TextDecoder only
+ * says yes or no, and a lossy decode's U+FFFD cannot be told from a real U+FFFD in the file.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number | undefined {
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i] ?? 0;
+    const length = sequenceLength(lead);
+    if (length === 0 || i + length > bytes.length || badSecondByte(lead, bytes[i + 1] ?? 0)) return i;
+    for (let k = 1; k < length; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    i += length;
   }
+  return undefined;
 }
 
 function stripPosition(message: string): string {
