@@ -88,6 +88,24 @@ function expectedType(path: KeyPath, expected: string): string {
   return expected === 'number' && (def?.format === 'safeint' || def?.format === 'int32') ? 'int' : expected;
 }
 
+function sizeMessage(
+  issue: z.core.$ZodIssue & { code: 'too_small' | 'too_big' },
+  where: string,
+  got: string,
+): string {
+  const small = issue.code === 'too_small';
+  const limit = String(small ? issue.minimum : issue.maximum);
+  if (issue.origin === 'string')
+    return small ? `${where} must not be empty` : `${where} is longer than ${limit} characters`;
+  if (issue.origin === 'array')
+    return small ? `${where} must have at least ${limit} items` : `${where} has more than ${limit} items`;
+  return `${where} = ${got}, must be ${bound(issue.inclusive, small ? 'min' : 'max', small ? issue.minimum : issue.maximum)}`;
+}
+
+function allowedValues(values: readonly unknown[]): string {
+  return values.length === 1 ? JSON.stringify(values[0]) : `one of ${values.map(String).join(', ')}`;
+}
+
 function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
   const where = formatPath(issue.path as KeyPath);
   const got = describeValue(value);
@@ -99,15 +117,12 @@ function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
         : `${where} = ${got}, must be ${expected}`;
     }
     case 'too_small':
-      if (issue.origin === 'string') return `${where} must not be empty`;
-      if (issue.origin === 'array') return `${where} must have at least ${String(issue.minimum)} items`;
-      return `${where} = ${got}, must be ${bound(issue.inclusive, 'min', issue.minimum)}`;
     case 'too_big':
-      if (issue.origin === 'string') return `${where} is longer than ${String(issue.maximum)} characters`;
-      if (issue.origin === 'array') return `${where} has more than ${String(issue.maximum)} items`;
-      return `${where} = ${got}, must be ${bound(issue.inclusive, 'max', issue.maximum)}`;
+      return sizeMessage(issue, where, got);
     case 'invalid_value':
-      return `${where} = ${got}, must be ${issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map(String).join(', ')}`}`;
+      return value === undefined
+        ? `${where} is required (must be ${allowedValues(issue.values)})`
+        : `${where} = ${got}, must be ${allowedValues(issue.values)}`;
     case 'invalid_format':
       if (issue.format === 'regex' && issue.pattern === durationPattern.toString()) {
         return `${where} = ${got}, must be a duration such as 30s, 5m or 1h30m`;
