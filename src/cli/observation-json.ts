@@ -40,7 +40,7 @@ const roleSchema = z.strictObject({
   tpotMs: timed(latency).optional(),
 });
 
-export const observationFileSchema = z.strictObject({
+const observationFileSchema = z.strictObject({
   observedAt: timestamp.optional(),
   roles: z.strictObject({ prefill: roleSchema, decode: roleSchema }),
 });

@@ -13,7 +13,7 @@ const roleState = z.strictObject({
   correction: z.strictObject({ factor: z.number().min(1), atMs: z.number() }),
 });
 
-export const stateFileSchema = z.strictObject({
+const stateFileSchema = z.strictObject({
   roles: z.strictObject({ prefill: roleState.optional(), decode: roleState.optional() }),
 });
 

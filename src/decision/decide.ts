@@ -142,7 +142,7 @@ function constraintsFor(
 }
 
 /** The highest schedule floor active now for a role (0 when none). */
-export function scheduleFloor(spec: DecisionSpec, role: Role, nowMs: EpochMs): number {
+function scheduleFloor(spec: DecisionSpec, role: Role, nowMs: EpochMs): number {
   let floor = 0;
   for (const schedule of spec.schedules) {
     const min = schedule.minReplicas[role];
@@ -223,16 +223,8 @@ export function decide(
     const limits = [step.rule, ...joint.rules[role]];
     const boundBy = limits[limits.length - 1] ?? step.rule;
     const inputs = inputsOf(step, step.next.correction.factor);
-    const decision = {
-      role,
-      desiredReplicas: desired,
-      currentReplicas: step.current,
-      rawReplicas: step.raw,
-      boundBy,
-      limits,
-      inputs,
-    };
-    const reason = explainRole(spec, decision, joint.satisfied);
+    const summary = { role, desiredReplicas: desired, currentReplicas: step.current, boundBy, inputs };
+    const reason = explainRole(spec, summary, joint.satisfied);
     roles[role] = {
       role,
       desiredReplicas: desired,

@@ -24,13 +24,19 @@ const ruleSentences: Readonly<Record<BoundRule, string>> = {
   'gpu-budget': 'fitted into the GPU budget in proportion to need',
 };
 
-/** The sentence for one rule, for documentation and the status page legend. */
-export function describeRule(rule: BoundRule): string {
+/** What a sentence about one role needs. */
+export type RoleSummary = Pick<
+  RoleDecision,
+  'role' | 'desiredReplicas' | 'currentReplicas' | 'boundBy' | 'inputs'
+>;
+
+/** The sentence for one rule. */
+function describeRule(rule: BoundRule): string {
   return ruleSentences[rule];
 }
 
 /** 120000 -> "120,000"; 2.345 -> "2.35". By hand: toLocaleString costs microseconds per call. */
-export function formatNumber(x: number): string {
+function formatNumber(x: number): string {
   if (Math.abs(x) < 100) return Number(x.toFixed(2)).toString();
   if (Math.abs(x) < 999.5) return Math.round(x).toString();
   const digits = Math.abs(Math.round(x)).toString();
@@ -39,7 +45,7 @@ export function formatNumber(x: number): string {
   return x < 0 ? `-${grouped}` : grouped;
 }
 
-function demandClause(spec: DecisionSpec, d: Omit<RoleDecision, 'reason'>): string {
+function demandClause(spec: DecisionSpec, d: RoleSummary): string {
   const i = d.inputs;
   if (i.measuredDemand === undefined || i.capacityPerReplica === undefined || i.neededReplicas === undefined)
     return '';
@@ -50,7 +56,7 @@ function demandClause(spec: DecisionSpec, d: Omit<RoleDecision, 'reason'>): stri
   return ` Demand ${formatNumber(i.measuredDemand)} ${i.demandUnit}${forecast} at ${formatNumber(i.capacityPerReplica)} per replica needs ${formatNumber(i.neededReplicas)} replicas.`;
 }
 
-function latencyClause(spec: DecisionSpec, d: Omit<RoleDecision, 'reason'>): string {
+function latencyClause(spec: DecisionSpec, d: RoleSummary): string {
   const i = d.inputs;
   const name = d.role === 'prefill' ? 'TTFT' : 'TPOT';
   if (i.observedLatencyMs === undefined) return ` ${name} ${spec.slo.quantile} unknown (SLO ${i.sloMs} ms).`;
@@ -58,7 +64,7 @@ function latencyClause(spec: DecisionSpec, d: Omit<RoleDecision, 'reason'>): str
 }
 
 /** One sentence (or three) saying what a role's number is and why. */
-export function explainRole(spec: DecisionSpec, d: Omit<RoleDecision, 'reason'>, satisfied: boolean): string {
+export function explainRole(spec: DecisionSpec, d: RoleSummary, satisfied: boolean): string {
   const change =
     d.desiredReplicas === d.currentReplicas
       ? `stays at ${d.currentReplicas}`

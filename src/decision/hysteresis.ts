@@ -8,7 +8,7 @@
 import type { BoundRule, DecisionSpec, EpochMs, RecommendationSample, StepLimit } from './types.js';
 
 /** Rounds up, ignoring float dust: 3.0000000001 replicas is 3, not 4. */
-export function ceilReplicas(x: number): number {
+function ceilReplicas(x: number): number {
   return Math.max(0, Math.ceil(x - 1e-9));
 }
 

@@ -31,7 +31,7 @@ function units(c: JointConstraints, role: Role): number {
 }
 
 /** Is prefill/decode inside the band? Both zero is allowed (scaled to zero together). */
-export function ratioHolds(c: JointConstraints, pair: Pair): boolean {
+function ratioHolds(c: JointConstraints, pair: Pair): boolean {
   if (c.ratio === undefined) return true;
   const p = pair.prefill * units(c, 'prefill');
   const d = pair.decode * units(c, 'decode');

@@ -53,8 +53,6 @@ export interface RoleObservation {
   readonly pendingReplicas?: Observed<number>;
 }
 
-export type ObservationField = keyof RoleObservation;
-
 export interface Observation {
   readonly roles: Readonly<Record<Role, RoleObservation>>;
 }

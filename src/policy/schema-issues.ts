@@ -13,7 +13,7 @@ export interface PathIssue {
   readonly message: string;
 }
 
-export function valueAt(root: unknown, path: KeyPath): unknown {
+function valueAt(root: unknown, path: KeyPath): unknown {
   let node = root;
   for (const segment of path) {
     if (node === null || typeof node !== 'object') return undefined;
@@ -22,7 +22,7 @@ export function valueAt(root: unknown, path: KeyPath): unknown {
   return node;
 }
 
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (typeof value === 'string')
