@@ -3,11 +3,13 @@
 // 1. decide() throughput on 1,000 policies x 2 roles (target >= 100,000 role-decisions/s), against a
 //    bare HPA formula (ceil(load / target)) over the same observations as the baseline.
 // 2. Policy load + validate + compile time for every shipped example.
+// 3. Exposition parser throughput against a published parser (bench/exposition.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { decide } from '../src/decision/decide.js';
 import type { DecisionSpec, DecisionState, Observation } from '../src/decision/types.js';
 import { loadPolicyBytes, loadPolicyFile } from '../src/policy/load.js';
+import { benchExposition } from './exposition.js';
 
 const root = new URL('../../', import.meta.url);
 const policyCount = 1000;
@@ -137,3 +139,4 @@ function benchPolicyLoad(): void {
 
 benchDecide();
 benchPolicyLoad();
+benchExposition();
