@@ -42,6 +42,29 @@ function isNameChar(c: number): boolean {
   return (nameChars[c] ?? 0) !== 0;
 }
 
+/** Label names are metric names without colons: [a-zA-Z_][a-zA-Z0-9_]*. */
+function isLabelNameStart(c: number): boolean {
+  return c !== 58 && nameChars[c] === 1;
+}
+
+function isLabelNameChar(c: number): boolean {
+  return c !== 58 && (nameChars[c] ?? 0) !== 0;
+}
+
+/**
+ * Engines put at most ~25 labels on a series (vllm:cache_config_info has the most); a line with
+ * thousands is an attack or a bug, like Prometheus' own scrape `label_limit`. The cap keeps the
+ * duplicate check linear in the page.
+ */
+export const maxLabelsPerSample = 256;
+
+/** `labels.__proto__ = v` would set the prototype; a label may legitimately be named so. */
+function setLabel(labels: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__')
+    Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
+  else labels[name] = value;
+}
+
 /** Suffixes a sample may add to its family's name, by family type (OpenMetrics §"Metric types"). */
 const suffixesByType: Readonly<Record<MetricType, readonly string[]>> = {
   counter: ['_total', '_created'],
@@ -100,11 +123,11 @@ class Parser {
         this.nextLine();
         continue;
       }
-      if (c === HASH) {
+      // A line whose first non-blank character is `#` is a comment.
+      if (c === SPACE || c === TAB || c === CR) this.skipBlanks();
+      if (this.atLineEnd()) continue;
+      if (text.charCodeAt(this.pos) === HASH) {
         if (this.comment()) break;
-      } else if (c === SPACE || c === TAB || c === CR) {
-        this.skipBlanks();
-        if (this.pos < length && text.charCodeAt(this.pos) !== NEWLINE) this.sample();
       } else {
         this.sample();
       }
@@ -114,6 +137,14 @@ class Parser {
     for (const [name, f] of this.families)
       families.set(name, { name: f.name, type: f.type, help: f.help, samples: f.samples });
     return { ok: true, page: { families, sampleCount: this.sampleCount } };
+  }
+
+  /** True (and past the newline) when the line held only blanks. */
+  private atLineEnd(): boolean {
+    if (this.pos >= this.text.length) return true;
+    if (this.text.charCodeAt(this.pos) !== NEWLINE) return false;
+    this.nextLine();
+    return true;
   }
 
   private nextLine(): void {
@@ -157,10 +188,7 @@ class Parser {
     while (isNameChar(this.text.charCodeAt(this.pos))) this.pos++;
     const keyword = this.text.slice(keywordStart, this.pos);
     if (keyword === 'EOF') {
-      this.skipBlanks();
-      const after = this.text.slice(this.pos).replace(/^\r?\n/, '');
-      if (after.trim() !== '') this.fail('content after # EOF');
-      this.pos = this.text.length;
+      this.expectNothingMore();
       return true;
     }
     if (keyword !== 'HELP' && keyword !== 'TYPE') {
@@ -182,6 +210,17 @@ class Parser {
     }
     this.typeLine(family, name, keywordStart);
     return false;
+  }
+
+  /** After `# EOF` only blanks and newlines may follow; anything else is reported where it is. */
+  private expectNothingMore(): void {
+    const { text } = this;
+    for (;;) {
+      this.skipBlanks();
+      if (this.pos >= text.length) return;
+      if (text.charCodeAt(this.pos) !== NEWLINE) this.fail('content after # EOF');
+      this.nextLine();
+    }
   }
 
   private skipOneBlank(): boolean {
@@ -291,7 +330,8 @@ class Parser {
       this.skipBlanks();
       if (text.charCodeAt(this.pos) === CLOSE_BRACE) break;
       const nameStart = this.pos;
-      if (!isNameStart(text.charCodeAt(this.pos))) this.fail('expected a label name or }');
+      if (!isLabelNameStart(text.charCodeAt(this.pos))) this.fail('expected a label name or }');
+      if (count === maxLabelsPerSample) this.fail(`more than ${maxLabelsPerSample} labels on one sample`);
       const labelName = this.labelName(count);
       this.skipBlanks();
       if (text.charCodeAt(this.pos) !== EQUALS) this.fail(`expected = after label ${labelName}`);
@@ -302,7 +342,7 @@ class Parser {
         this.fail(`duplicate label ${labelName}`, nameStart);
       this.sampleLabelNames[count] = labelName;
       const value = this.labelValue(build);
-      if (build) labels[labelName] = value;
+      if (build) setLabel(labels, labelName, value);
       count++;
       this.skipBlanks();
       const c = text.charCodeAt(this.pos);
@@ -317,6 +357,7 @@ class Parser {
     return labels;
   }
 
+  /** Duplicate check: a scan over at most maxLabelsPerSample names (cheaper than hashing). */
   private seenBefore(name: string, count: number): boolean {
     for (let i = 0; i < count; i++) if (this.sampleLabelNames[i] === name) return true;
     return false;
@@ -330,7 +371,7 @@ class Parser {
       this.pos = start + previous.length;
       return previous;
     }
-    while (isNameChar(text.charCodeAt(this.pos))) this.pos++;
+    while (isLabelNameChar(text.charCodeAt(this.pos))) this.pos++;
     const name = text.slice(start, this.pos);
     this.lastLabelNames[index] = name;
     return name;
