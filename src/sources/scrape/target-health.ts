@@ -2,7 +2,14 @@
 // Per-endpoint scrape health: consecutive misses, with a state that changes rarely so the caller can
 // log once per change instead of once per failed scrape. A stale endpoint means "unknown", never zero:
 // the caller marks its fields stale and the decision holds (DESIGN.md "Unknown is not zero").
-import type { ScrapeFailure } from './scraper.js';
+/**
+ * Why an endpoint missed: a scrape failure (`TargetFailure`) or a page that could not be used
+ * (`PAGE_INVALID`, `PAGE_NO_ENGINE_METRICS` from the collector).
+ */
+export interface TargetFailure {
+  readonly code: string;
+  readonly message: string;
+}
 
 /**
  * - `healthy`: the last scrape worked.
@@ -20,7 +27,7 @@ export interface TargetTransition {
   /** Consecutive misses after this scrape (0 on recovery). */
   readonly misses: number;
   /** The failure that caused it; absent on recovery. */
-  readonly reason?: ScrapeFailure;
+  readonly reason?: TargetFailure;
   /** Misses that ended with this recovery. */
   readonly recoveredAfterMisses?: number;
 }
@@ -36,20 +43,20 @@ export interface TargetSnapshot {
   /** When the last good page was fetched (ms since epoch). */
   readonly lastOkMs: number | undefined;
   /** The most recent failure, kept after recovery for the status page. */
-  readonly lastFailure: ScrapeFailure | undefined;
+  readonly lastFailure: TargetFailure | undefined;
 }
 
 interface Entry {
   state: TargetState;
   misses: number;
   lastOkMs: number | undefined;
-  lastFailure: ScrapeFailure | undefined;
+  lastFailure: TargetFailure | undefined;
 }
 
 /** The outcome of one scrape, as TargetHealth needs it (a `ScrapeResult` fits). */
 export type ScrapeOutcome =
   | { readonly ok: true; readonly fetchedAtMs: number }
-  | { readonly ok: false; readonly reason: ScrapeFailure };
+  | { readonly ok: false; readonly reason: TargetFailure };
 
 /**
  * Tracks endpoints by key (pod uid or URL). Not thread-safe in any sense that matters in Node: call
