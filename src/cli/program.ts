@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { ExitCode, type CliIo } from './io.js';
 import { runPlan } from './plan.js';
+import { runScrape } from './scrape.js';
 import { runValidate } from './validate.js';
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
@@ -46,6 +47,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         exitCode = runPlan({ ...opts, ...loadOptions() }, io);
       },
     );
+  program
+    .command('scrape')
+    .description('parse one engine /metrics page into the normalized per-pod sample')
+    .requiredOption('--engine <engine>', 'vllm, sglang or dynamo')
+    .option('--file <file>', 'a saved /metrics page')
+    .option('--url <url>', 'an http:// /metrics URL')
+    .option('--model <name>', 'only series of this model')
+    .option('--json', 'print the sample as JSON')
+    .action(async (opts: { engine: string; file?: string; url?: string; model?: string; json?: boolean }) => {
+      exitCode = await runScrape(opts, io);
+    });
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
