@@ -4,11 +4,13 @@
 //    bare HPA formula (ceil(load / target)) over the same observations as the baseline.
 // 2. Policy load + validate + compile time for every shipped example.
 // 3. Exposition parser throughput against a published parser (bench/exposition.ts).
+// 4. One metrics collection pass over 3,200 loopback endpoints (bench/collection.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { decide } from '../src/decision/decide.js';
 import type { DecisionSpec, DecisionState, Observation } from '../src/decision/types.js';
 import { loadPolicyBytes, loadPolicyFile } from '../src/policy/load.js';
+import { benchCollection } from './collection.js';
 import { benchExposition } from './exposition.js';
 
 const root = new URL('../../', import.meta.url);
@@ -140,3 +142,4 @@ function benchPolicyLoad(): void {
 benchDecide();
 benchPolicyLoad();
 benchExposition();
+await benchCollection();
