@@ -32,4 +32,10 @@ export const policyDefaults = {
   forecastBeta: 0.3,
   forecastMaxGrowth: 2,
   timeZone: 'UTC',
+  /** Per-pod scrape and per-query deadline (issue #3). */
+  scrapeTimeoutS: 2,
+  /** A pod is stale after this many failed scrapes in a row (issue #3: "stale after N misses"). */
+  staleAfterMisses: 3,
+  /** The rate window of Dynamo's and vLLM's example dashboards: 1m. */
+  prometheusWindowS: 60,
 } as const;

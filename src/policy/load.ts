@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DecisionSpec } from '../decision/types.js';
+import { compileMetrics, type MetricsSpec } from './metrics.js';
 import { compilePolicy, type ProfileResolver } from './compile.js';
 import { sortIssues, type PolicyIssue } from './issue.js';
 import { locate } from './locate.js';
@@ -13,7 +14,7 @@ import { namedProfiles, parseDynamoProfile } from './profiles.js';
 import { schemaIssues, type PathIssue } from './schema-issues.js';
 
 export type LoadResult =
-  | { readonly ok: true; readonly spec: DecisionSpec }
+  | { readonly ok: true; readonly spec: DecisionSpec; readonly metrics: MetricsSpec }
   | { readonly ok: false; readonly issues: readonly PolicyIssue[] };
 
 export interface LoadOptions {
@@ -93,8 +94,11 @@ export function loadPolicyBytes(file: string, bytes: Uint8Array, options: LoadOp
   if (checked.document === undefined)
     return { ok: false, issues: place(file, parsed.parsed, checked.issues) };
   const compiled = compilePolicy(checked.document, profileResolver(file, options));
-  if (compiled.spec === undefined) return { ok: false, issues: place(file, parsed.parsed, compiled.issues) };
-  return { ok: true, spec: compiled.spec };
+  const metrics = compileMetrics(checked.document.spec.metrics);
+  if (compiled.spec === undefined || metrics.metrics === undefined) {
+    return { ok: false, issues: place(file, parsed.parsed, [...compiled.issues, ...metrics.issues]) };
+  }
+  return { ok: true, spec: compiled.spec, metrics: Object.freeze(metrics.metrics) };
 }
 
 /** Reads and loads one policy file. A file that cannot be read is an issue at 1:1. */

@@ -106,6 +106,14 @@ function allowedValues(values: readonly unknown[]): string {
   return values.length === 1 ? JSON.stringify(values[0]) : `one of ${values.map(String).join(', ')}`;
 }
 
+/** What each pattern in the schema means, by its source text (zod reports the pattern). */
+const formatNames: Readonly<Record<string, string>> = {
+  [durationPattern.toString()]: 'a duration such as 30s, 5m or 1h30m',
+  ['/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/']: "a lowercase DNS-1123 label (a-z, 0-9, '-')",
+  ['/^\\/[!-~]*$/']: 'an absolute URL path such as /metrics',
+  ['/^https?:\\/\\/[^\\s]+$/']: 'an http:// or https:// URL',
+};
+
 function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
   const where = formatPath(issue.path as KeyPath);
   const got = describeValue(value);
@@ -124,10 +132,7 @@ function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
         ? `${where} is required (must be ${allowedValues(issue.values)})`
         : `${where} = ${got}, must be ${allowedValues(issue.values)}`;
     case 'invalid_format':
-      if (issue.format === 'regex' && issue.pattern === durationPattern.toString()) {
-        return `${where} = ${got}, must be a duration such as 30s, 5m or 1h30m`;
-      }
-      return `${where} = ${got}, must be a lowercase DNS-1123 label (a-z, 0-9, '-')`;
+      return `${where} = ${got}, must be ${formatNames[issue.pattern ?? ''] ?? `in the format ${issue.format}`}`;
     default:
       return `${where}: ${issue.message}`;
   }

@@ -5,6 +5,7 @@
 // may be written. Every object is strict: a typo must not silently become a default.
 import { z } from 'zod';
 import { ForecastMethods, Quantiles, RatioBases } from '../decision/types.js';
+import { Engines, PromSignals } from '../sources/prometheus/templates.js';
 
 /** Go/Kubernetes-style durations: `30s`, `5m`, `1h30m`, `250ms`. */
 export const durationPattern = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
@@ -178,6 +179,64 @@ const scheduleSchema = z.strictObject({
 
 const expressionSource = z.string().min(1).max(512);
 
+const metricsSchema = z
+  .strictObject({
+    source: z
+      .enum(['engines', 'prometheus'])
+      .optional()
+      .describe('Scrape engine pods directly, or query Prometheus. @default engines'),
+    engine: z.enum(Engines).optional().describe('Serving engine, for metric names. @default vllm'),
+    model: z
+      .string()
+      .min(1)
+      .max(253)
+      .optional()
+      .describe('Only series of this model count (case-insensitive).'),
+    scrape: z
+      .strictObject({
+        port: z
+          .int()
+          .min(1)
+          .max(65535)
+          .optional()
+          .describe('Metrics port. @default the prometheus.io/port annotation, else 8000'),
+        path: z
+          .string()
+          .regex(/^\/[!-~]*$/)
+          .max(256)
+          .optional()
+          .describe('Metrics path. @default the prometheus.io/path annotation, else /metrics'),
+        timeout: duration('Per-pod scrape deadline. @default 2s'),
+        staleAfterMisses: z
+          .int()
+          .min(1)
+          .max(100)
+          .optional()
+          .describe('Consecutive failed scrapes before a pod is stale. @default 3'),
+      })
+      .optional(),
+    prometheus: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^https?:\/\/[^\s]+$/)
+          .max(2048)
+          .describe('Prometheus base URL, e.g. http://prometheus.monitoring:9090'),
+        window: duration('Rate window of the queries. @default 1m'),
+        timeout: duration('Per-query deadline. @default 2s'),
+        queries: z
+          .strictObject(
+            Object.fromEntries(PromSignals.map((signal) => [signal, z.string().min(1).max(4096).optional()])),
+          )
+          .optional()
+          .describe(
+            'PromQL overrides per signal; placeholders <<selector>>, <<frontend>>, <<window>>, <<quantile>>.',
+          ),
+      })
+      .optional(),
+  })
+  .describe('Where the role metrics come from.');
+
 export const policySchema = z
   .strictObject({
     apiVersion: z.literal('pdscaler.io/v1alpha1'),
@@ -209,6 +268,7 @@ export const policySchema = z
       behavior: behaviorSchema.optional(),
       forecast: forecastSchema.optional(),
       schedules: z.array(scheduleSchema).max(32).optional(),
+      metrics: metricsSchema.optional(),
       expressions: z
         .strictObject({ prefill: expressionSource.optional(), decode: expressionSource.optional() })
         .optional()

@@ -300,7 +300,7 @@ const unknownKeys: InvalidCase[] = [
     line: 9,
     col: 3,
     message:
-      'spec.replicas: unknown key (allowed: target, roles, scaleToZero, slo, capacity, ratio, gpuBudget, behavior, forecast, schedules, expressions)',
+      'spec.replicas: unknown key (allowed: target, roles, scaleToZero, slo, capacity, ratio, gpuBudget, behavior, forecast, schedules, metrics, expressions)',
   },
   {
     name: 'A typo in a role (maxReplica) is an unknown key, not a silent default.',
