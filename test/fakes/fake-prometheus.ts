@@ -83,19 +83,6 @@ export async function startFakePrometheus(respond: Responder): Promise<FakeProme
   };
 }
 
-/** A port that was just free and is now closed: connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
-
 /** A successful vector answer with one series per `[labels, value]` pair; values are strings as on the wire. */
 export function vectorBody(
   time: number,

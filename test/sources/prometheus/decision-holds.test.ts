@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../../src/decision/decide.js';
 import type { DecisionState } from '../../../src/decision/types.js';
 import { queryRoleSignals, toRoleObservation } from '../../../src/sources/prometheus/source.js';
+import { freeLoopbackPort as closedPort } from '../../fakes/ports.js';
 import {
-  closedPort,
   errorBody,
   startFakePrometheus,
   type CannedReply,

@@ -6,11 +6,10 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { freeLoopbackPort } from '../../fakes/ports.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { queryValue } from '../../../src/sources/prometheus/client.js';
@@ -121,18 +120,6 @@ const killOnExit = (): void => {
   prometheus?.kill('SIGKILL');
 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
-
 /** Polls `check` until it returns true; fails with `what` and Prometheus' log at the deadline. */
 async function until(what: string, deadlineMs: number, check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) {
@@ -203,7 +190,7 @@ describe.skipIf(skip)(skip ? `real Prometheus (skipped: ${missing})` : 'real Pro
     dataDir = await mkdtemp(join(tmpdir(), 'pdscaler-prometheus-'));
     const configFile = join(dataDir, 'prometheus.yml');
     await writeFile(configFile, stringify(config));
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     client = { baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2_000 };
     const child = spawn(
       binary,

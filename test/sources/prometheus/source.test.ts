@@ -8,7 +8,8 @@ import type { RoleSignals } from '../../../src/sources/prometheus/source.js';
 import { PromSignals, renderRoleQueries } from '../../../src/sources/prometheus/templates.js';
 import type { RoleQueryOptions } from '../../../src/sources/prometheus/templates.js';
 import type { PromError } from '../../../src/sources/prometheus/types.js';
-import { closedPort, errorBody, startFakePrometheus, vectorBody } from '../../fakes/fake-prometheus.js';
+import { errorBody, startFakePrometheus, vectorBody } from '../../fakes/fake-prometheus.js';
+import { freeLoopbackPort as closedPort } from '../../fakes/ports.js';
 import type { CannedReply, FakePrometheus } from '../../fakes/fake-prometheus.js';
 
 const t0 = Date.UTC(2026, 0, 1, 12, 0, 0, 123);

@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Scraper, type ScrapeResult } from '../../../src/sources/scrape/scraper.js';
 import { TargetHealth } from '../../../src/sources/scrape/target-health.js';
-import { closedPort, HttpTarget, type TargetHandler } from '../../fakes/http-target.js';
+import { HttpTarget, type TargetHandler } from '../../fakes/http-target.js';
+import { freeLoopbackPort as closedPort } from '../../fakes/ports.js';
 
 const PAGE = '# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model_name="m"} 3\n';
 
