@@ -2,6 +2,8 @@
 // One collection pass over 100 RBGs x 2 roles x 16 pods (3,200 endpoints) served by loopback fake
 // engines in a child process: scrape, parse, adapt, window and aggregate every role. Target (issue
 // #3): <= 5 s wall and <= 250 MB RSS. Baseline in the same process: the same pass fetching pages only.
+// Under `node --expose-gc` it also prints the heap kept between passes per pod (collector windows and
+// samples, target health, idle sockets): what every later pass carries, and what sizes V8's heap.
 import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { RoleCollector, type RoleEndpoint } from '../src/sources/collect/role-collector.js';
@@ -39,6 +41,14 @@ function roleEndpoints(ports: readonly number[], role: number): RoleEndpoint[] {
   });
 }
 
+/** Heap in use after a full collection, when the process runs with --expose-gc. */
+function liveHeap(): number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return undefined;
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
 export async function benchCollection(): Promise<void> {
   const fleet = await startFleet();
   const scraper = new Scraper({ concurrency: 64, maxIdleSockets: 512 });
@@ -49,6 +59,7 @@ export async function benchCollection(): Promise<void> {
   }));
   const allEndpoints = roles.flatMap((r) => r.endpoints);
   try {
+    const heapBefore = liveHeap(); // collectors created, nothing scraped yet
     const pass = async (): Promise<number> => {
       const start = performance.now();
       await Promise.all(roles.map((r) => r.collector.collect(r.endpoints, Date.now())));
@@ -61,6 +72,7 @@ export async function benchCollection(): Promise<void> {
     const seconds = await pass();
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const heapAfter = liveHeap();
     const fetchStart = performance.now();
     // Drop each page as it arrives, as the collector does, so the baseline holds no more memory.
     const fetched = await Promise.all(allEndpoints.map(async (e) => (await scraper.scrape(e.url)).ok));
@@ -78,6 +90,11 @@ export async function benchCollection(): Promise<void> {
     );
     console.log(
       `  peak RSS during the pass ${mb(peakRss)}  target <= 250 MB: ${peakRss <= 250 * 1024 * 1024 ? 'met' : 'MISSED'}`,
+    );
+    console.log(
+      heapBefore === undefined || heapAfter === undefined
+        ? '  heap kept between passes: run under node --expose-gc to measure'
+        : `  heap kept between passes ${mb(heapAfter - heapBefore)}, ${((heapAfter - heapBefore) / allEndpoints.length / 1024).toFixed(1)} KB per pod (after a forced GC, once the pass is timed)`,
     );
   } finally {
     scraper.close();

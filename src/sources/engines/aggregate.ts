@@ -32,7 +32,8 @@
 // | pendingReplicas       |                                                                        |
 // Additive gauges are all-or-nothing like the rate; a field no pod exports stays absent.
 import type { LatencyObservation, Observed, RoleObservation } from '../../decision/types.js';
-import type { CumulativeHistogram, HistogramBucket, HistogramName, PodGauges } from './pod-sample.js';
+import { compactHistogram, Histogram } from './histogram.js';
+import type { CumulativeHistogram, HistogramName, PodGauges } from './pod-sample.js';
 import { latencySummary, meanLength, type PodWindow } from './window.js';
 
 /** Role-level signals the decision core does not read (yet), for explanations and `scrape`. */
@@ -153,24 +154,39 @@ function additive(
  * is PromQL's `sum by (le)`. A bound one pod lacks takes that pod's count at its next lower bound,
  * an under-estimate that keeps the merged counts monotone.
  */
-export function mergeHistograms(histograms: readonly CumulativeHistogram[]): CumulativeHistogram {
-  const bounds = [...new Set(histograms.flatMap((h) => h.buckets.map((b) => b.le)))].sort((a, b) => a - b);
-  const buckets: HistogramBucket[] = bounds.map((le) => ({
-    le,
-    count: histograms.reduce((total, h) => total + countAtOrBelow(h.buckets, le), 0),
-  }));
-  return {
-    buckets,
-    count: histograms.reduce((total, h) => total + h.count, 0),
-    sum: histograms.reduce((total, h) => total + h.sum, 0),
-  };
+export function mergeHistograms(histograms: readonly CumulativeHistogram[]): Histogram {
+  const compact = histograms.map(compactHistogram);
+  let count = 0;
+  let sum = 0;
+  for (const h of compact) {
+    count += h.count;
+    sum += h.sum;
+  }
+  const layout = compact[0]?.bounds;
+  // Pods of one role share one layout array (histogram.ts): add counts index by index.
+  if (layout !== undefined && ascending(layout) && compact.every((h) => h.bounds === layout)) {
+    const counts = new Array<number>(layout.length).fill(0);
+    for (const h of compact)
+      for (let i = 0; i < counts.length; i++) counts[i] = (counts[i] ?? 0) + (h.counts[i] ?? NaN);
+    return new Histogram(layout, counts, count, sum);
+  }
+  const bounds = [...new Set(compact.flatMap((h) => h.bounds))].sort((a, b) => a - b);
+  const counts = bounds.map((le) => compact.reduce((total, h) => total + countAtOrBelow(h, le), 0));
+  return new Histogram(bounds, counts, count, sum);
 }
 
-function countAtOrBelow(buckets: readonly HistogramBucket[], le: number): number {
+/** Strictly increasing: each bound is its own bucket, as the general merge below would make it. */
+function ascending(bounds: readonly number[]): boolean {
+  for (let i = 1; i < bounds.length; i++) if (!((bounds[i] ?? NaN) > (bounds[i - 1] ?? NaN))) return false;
+  return true;
+}
+
+function countAtOrBelow(histogram: Histogram, le: number): number {
+  const { bounds, counts } = histogram;
   let count = 0;
-  for (const bucket of buckets) {
-    if (bucket.le > le) break;
-    count = bucket.count;
+  for (let i = 0; i < bounds.length; i++) {
+    if ((bounds[i] ?? NaN) > le) break;
+    count = counts[i] ?? NaN;
   }
   return count;
 }
@@ -178,7 +194,7 @@ function countAtOrBelow(buckets: readonly HistogramBucket[], le: number): number
 function latency(pods: readonly PodWindow[], name: HistogramName): Outcome<LatencyObservation> {
   const contributing = pods.filter((p) => p.deltas[name] !== undefined);
   if (contributing.length === 0) return { ok: false, reason: noWindow(pods, name) };
-  const merged = mergeHistograms(contributing.map((p) => p.deltas[name] as CumulativeHistogram));
+  const merged = mergeHistograms(contributing.map((p) => p.deltas[name] as Histogram));
   const summary = latencySummary(merged);
   if (summary === undefined) return { ok: false, reason: 'no request observed in the window' };
   return {
@@ -210,7 +226,7 @@ function lengthMean(
   const value =
     withHistogram.length > 0
       ? meanLength(
-          mergeHistograms(withHistogram.map((p) => p.deltas[histogram] as CumulativeHistogram)),
+          mergeHistograms(withHistogram.map((p) => p.deltas[histogram] as Histogram)),
           undefined,
           undefined,
         )

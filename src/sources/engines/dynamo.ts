@@ -35,10 +35,25 @@ import { PageReader, readFields, setDefined, type EngineSpec } from './series.js
 /** The worker endpoint that serves inference requests. */
 export const dynamoInferenceEndpoint = 'generate';
 
+/** KV gauges, newest pair first: usage is only meaningful next to its own capacity gauge. */
+const kvPairs = [
+  { usage: 'dynamo_component_gpu_cache_usage_percent', capacity: 'dynamo_component_total_blocks' },
+  {
+    usage: 'dynamo_component_kvstats_gpu_cache_usage_percent',
+    capacity: 'dynamo_component_kvstats_total_blocks',
+  },
+] as const;
+
+const uptimeName = 'dynamo_component_uptime_seconds';
+
+/** Names `fromPage` reads beyond the spec's fields. */
+const ownReads: ReadonlySet<string> = new Set([uptimeName, ...kvPairs.flatMap((p) => [p.usage, p.capacity])]);
+
 export const dynamoSpec: EngineSpec = {
   engine: 'dynamo',
   prefixes: ['dynamo_frontend_', 'dynamo_component_'],
   modelLabels: ['model', 'model_name'],
+  alsoReads: (name) => ownReads.has(name),
   where: (labels: Labels) =>
     labels.dynamo_endpoint === undefined || labels.dynamo_endpoint === dynamoInferenceEndpoint,
   counters: {
@@ -63,15 +78,6 @@ export const dynamoSpec: EngineSpec = {
   },
 };
 
-/** KV gauges, newest pair first: usage is only meaningful next to its own capacity gauge. */
-const kvPairs = [
-  { usage: 'dynamo_component_gpu_cache_usage_percent', capacity: 'dynamo_component_total_blocks' },
-  {
-    usage: 'dynamo_component_kvstats_gpu_cache_usage_percent',
-    capacity: 'dynamo_component_kvstats_total_blocks',
-  },
-] as const;
-
 /** Normalizes one Dynamo frontend or worker page. */
 export function fromPage(page: ExpositionPage, options: FromPageOptions): PodSampleResult {
   const reader = new PageReader(page, dynamoSpec, options.model);
@@ -79,7 +85,9 @@ export function fromPage(page: ExpositionPage, options: FromPageOptions): PodSam
     return { ok: false, reason: 'no dynamo_frontend_* or dynamo_component_* samples on the page' };
   const { counters, gauges, histograms } = readFields(reader, dynamoSpec);
   const kv = kvCache(reader);
-  const uptimeS = reader.sum(['dynamo_component_uptime_seconds']);
+  setDefined(gauges, 'kvCacheUsage', kv.kvCacheUsage);
+  setDefined(gauges, 'kvCacheCapacity', kv.kvCacheCapacity);
+  const uptimeS = reader.sum([uptimeName]);
   const mismatch = reader.modelMismatch();
   if (mismatch !== undefined) return { ok: false, reason: mismatch };
   return {
@@ -89,7 +97,7 @@ export function fromPage(page: ExpositionPage, options: FromPageOptions): PodSam
       scrapedAtMs: options.scrapedAtMs,
       ...(uptimeS === undefined ? {} : { startedAtMs: options.scrapedAtMs - uptimeS * 1000 }),
       counters,
-      gauges: { ...gauges, ...kv },
+      gauges,
       histograms,
     },
   };

@@ -2,6 +2,7 @@
 // The normalized sample of one pod's `/metrics` page: what vLLM, SGLang and Dynamo export, under one
 // set of names, still cumulative (rates and windowed quantiles are computed in window.ts). A field
 // the engine does not export is ABSENT, never 0: unknown is not idle.
+import type { Histogram } from './histogram.js';
 
 export const Engines = ['vllm', 'sglang', 'dynamo'] as const;
 /** An inference engine (or Dynamo's frontend/runtime) whose page an adapter reads. */
@@ -72,7 +73,10 @@ export interface HistogramBucket {
   readonly count: number;
 }
 
-/** A cumulative histogram summed over the series that count (buckets sorted by `le`). */
+/**
+ * A cumulative histogram summed over the series that count (buckets sorted by `le`): the plain shape,
+ * as printed and as callers may pass it. Adapters produce the compact `Histogram` (histogram.ts).
+ */
 export interface CumulativeHistogram {
   readonly buckets: readonly HistogramBucket[];
   readonly count: number;
@@ -81,7 +85,7 @@ export interface CumulativeHistogram {
 
 export type PodCounters = Readonly<Partial<Record<CounterName, number>>>;
 export type PodGauges = Readonly<Partial<Record<GaugeName, number>>>;
-export type PodHistograms = Readonly<Partial<Record<HistogramName, CumulativeHistogram>>>;
+export type PodHistograms = Readonly<Partial<Record<HistogramName, Histogram>>>;
 
 /** One pod's page, normalized. Every field inside `counters`/`gauges`/`histograms` is optional. */
 export interface PodSample {

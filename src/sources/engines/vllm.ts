@@ -26,7 +26,13 @@
 // Not exported by vLLM: requestsStarted, the PD queues, Dynamo gauges.
 import type { ExpositionPage } from '../exposition/types.js';
 import type { FromPageOptions, PodSampleResult } from './pod-sample.js';
-import { PageReader, readFields, type EngineSpec } from './series.js';
+import { PageReader, readFields, setDefined, type EngineSpec } from './series.js';
+
+const cacheConfigInfo = 'vllm:cache_config_info';
+
+function isCreatedName(name: string): boolean {
+  return name.startsWith('vllm:') && name.endsWith('_created');
+}
 
 export const vllmSpec: EngineSpec = {
   engine: 'vllm',
@@ -34,6 +40,7 @@ export const vllmSpec: EngineSpec = {
   extraNames: ['process_start_time_seconds'],
   // Dynamo re-exports vLLM's families with an added `model` label; `model_name` is vLLM's own.
   modelLabels: ['model_name', 'model'],
+  alsoReads: (name) => name === cacheConfigInfo || isCreatedName(name),
   counters: {
     requestsFinished: ['vllm:request_success_total'],
     promptTokens: ['vllm:prompt_tokens_total'],
@@ -60,7 +67,7 @@ export function fromPage(page: ExpositionPage, options: FromPageOptions): PodSam
   const reader = new PageReader(page, vllmSpec, options.model);
   if (!reader.hasEngineSamples()) return { ok: false, reason: 'no vllm:* samples on the page' };
   const { counters, gauges, histograms } = readFields(reader, vllmSpec);
-  const capacity = kvCapacityTokens(reader);
+  setDefined(gauges, 'kvCacheCapacity', kvCapacityTokens(reader));
   const startedAtMs = startTimeMs(reader);
   const mismatch = reader.modelMismatch();
   if (mismatch !== undefined) return { ok: false, reason: mismatch };
@@ -71,7 +78,7 @@ export function fromPage(page: ExpositionPage, options: FromPageOptions): PodSam
       scrapedAtMs: options.scrapedAtMs,
       ...(startedAtMs === undefined ? {} : { startedAtMs }),
       counters,
-      gauges: capacity === undefined ? gauges : { ...gauges, kvCacheCapacity: capacity },
+      gauges,
       histograms,
     },
   };
@@ -80,7 +87,7 @@ export function fromPage(page: ExpositionPage, options: FromPageOptions): PodSam
 /** KV cache tokens: `num_gpu_blocks x block_size` of `vllm:cache_config_info`, summed over engines. */
 function kvCapacityTokens(reader: PageReader): number | undefined {
   let total: number | undefined;
-  for (const sample of reader.select('vllm:cache_config_info')) {
+  for (const sample of reader.select(cacheConfigInfo)) {
     const blocks = Number(sample.labels.num_gpu_blocks);
     const blockSize = Number(sample.labels.block_size);
     if (!(blocks > 0) || !(blockSize > 0)) continue; // "None" before the profiling run
@@ -105,5 +112,5 @@ function startTimeMs(reader: PageReader): number | undefined {
 }
 
 function createdNames(reader: PageReader): string[] {
-  return reader.names().filter((name) => name.startsWith('vllm:') && name.endsWith('_created'));
+  return reader.names().filter(isCreatedName);
 }

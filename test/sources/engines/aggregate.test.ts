@@ -223,7 +223,7 @@ describe('mergeHistograms', () => {
       count: 4,
       sum: 7,
     };
-    expect(mergeHistograms([a, a])).toStrictEqual({
+    expect(mergeHistograms([a, a]).toJSON()).toStrictEqual({
       buckets: [
         { le: 1, count: 4 },
         { le: 2, count: 10 },

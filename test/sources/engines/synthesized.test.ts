@@ -27,7 +27,7 @@ describe('vLLM renamed families', () => {
       vllmFromPage(page(`vllm:gpu_cache_usage_perc${labelText(l)} 0.42`, oldTpot), { scrapedAtMs: at }),
     );
     expect(s.gauges.kvCacheUsage).toBe(0.42);
-    expect(s.histograms.tpotSeconds).toStrictEqual({
+    expect(s.histograms.tpotSeconds?.toJSON()).toStrictEqual({
       buckets: b([0.01, 3], [0.05, 9], [Infinity, 10]),
       count: 10,
       sum: 0.2,
@@ -47,7 +47,7 @@ describe('vLLM renamed families', () => {
       ),
     );
     expect(s.gauges.kvCacheUsage).toBe(0.5); // not 0.9, not 1.4
-    expect(s.histograms.tpotSeconds).toStrictEqual({
+    expect(s.histograms.tpotSeconds?.toJSON()).toStrictEqual({
       buckets: b([0.01, 1], [0.05, 4], [Infinity, 4]),
       count: 4, // not 10, not 14
       sum: 0.07,
@@ -86,7 +86,7 @@ describe('vLLM renamed families', () => {
       kvCacheUsage: (0.2 + 0.6) / 2,
       kvCacheCapacity: 2 * 100 * 16,
     });
-    expect(s.histograms.ttftSeconds).toStrictEqual({
+    expect(s.histograms.ttftSeconds?.toJSON()).toStrictEqual({
       buckets: b([0.1, 6], [1, 14], [Infinity, 15]),
       count: 15,
       sum: 11,
@@ -173,7 +173,7 @@ describe('SGLang ranks, renames and PD queues', () => {
       kvCacheCapacity: 1000,
       decodeTransferQueue: 1,
     });
-    expect(s.histograms.queueTimeSeconds).toStrictEqual({
+    expect(s.histograms.queueTimeSeconds?.toJSON()).toStrictEqual({
       buckets: b([0.1, 1], [1, 3], [Infinity, 4]),
       count: 4,
       sum: 2.5,

@@ -60,7 +60,7 @@ describe('windowPod between two scrapes', () => {
     expect(w.requestRatePerS).toBe(2);
     expect(w.requestSource).toBe('requestsFinished');
     expect(w.gauges).toStrictEqual({ waitingRequests: 4, runningRequests: 20, kvCacheUsage: 0.35 });
-    expect(w.deltas.ttftSeconds).toStrictEqual({
+    expect(w.deltas.ttftSeconds?.toJSON()).toStrictEqual({
       buckets: [
         { le: 0.1, count: 0 },
         { le: 0.5, count: 12 },
