@@ -13,12 +13,12 @@
 // pods), `<<window>>` (the rate window, e.g. `1m`) and `<<quantile>>` (e.g. `0.9`). Rendering is one
 // pass, so a value filled in is never scanned for placeholders again, and every label value is a
 // PromQL string literal with `\`, `"` and control characters escaped: a name cannot inject PromQL.
+import type { Engine } from '../engines/pod-sample.js';
 import { fail, ok } from './types.js';
 import type { PromResult } from './types.js';
 
-export const Engines = ['vllm', 'sglang', 'dynamo'] as const;
-/** The serving engine whose metric names a template set uses. */
-export type Engine = (typeof Engines)[number];
+/** The serving engines whose metric names the templates know: the same set the adapters read. */
+export { Engines, type Engine } from '../engines/pod-sample.js';
 
 /** Per-role signals, named after the `RoleObservation` fields they fill. */
 export const PromSignals = [
