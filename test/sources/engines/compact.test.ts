@@ -5,7 +5,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mergeHistograms } from '../../../src/sources/engines/aggregate.js';
-import { compactHistogram, Histogram, sharedBounds } from '../../../src/sources/engines/histogram.js';
+import {
+  compactHistogram,
+  Histogram,
+  PackedHistograms,
+  sharedBounds,
+} from '../../../src/sources/engines/histogram.js';
 import type { CumulativeHistogram, HistogramBucket } from '../../../src/sources/engines/pod-sample.js';
 import { PageReader } from '../../../src/sources/engines/series.js';
 import { fromPage as vllmFromPage, vllmSpec } from '../../../src/sources/engines/vllm.js';
@@ -244,5 +249,39 @@ describe('windowPod without per-pod latency summaries', () => {
     expect(full.ttftMs?.count).toBe(30);
     const { ttftMs: _t, tpotMs: _p, e2eMs: _e, queueTimeMs: _q, ...rest } = full;
     expect(slim).toStrictEqual(rest);
+  });
+});
+
+describe('PackedHistograms', () => {
+  const names = [
+    'ttftSeconds',
+    'tpotSeconds',
+    'e2eSeconds',
+    'queueTimeSeconds',
+    'inputTokens',
+    'outputTokens',
+  ] as const;
+
+  it('gives back the same histograms: bounds arrays, counts, count and sum, in the same order', () => {
+    fc.assert(
+      fc.property(fc.array(layoutArb.chain(histogramOn), { maxLength: 6 }), (plain) => {
+        const histograms: Partial<Record<(typeof names)[number], Histogram>> = {};
+        plain.forEach((h, i) => {
+          const name = names[(i + plain.length) % names.length];
+          if (name !== undefined) histograms[name] = compactHistogram(h);
+        });
+        const unpacked = PackedHistograms.pack(histograms).unpack();
+        expect(Object.keys(unpacked)).toStrictEqual(Object.keys(histograms));
+        for (const name of names) {
+          expect(unpacked[name]?.toJSON()).toStrictEqual(histograms[name]?.toJSON());
+          expect(unpacked[name]?.bounds).toBe(histograms[name]?.bounds);
+        }
+      }),
+      { numRuns },
+    );
+  });
+
+  it('packs a sample or window without histograms', () => {
+    expect(PackedHistograms.pack({}).unpack()).toStrictEqual({});
   });
 });
