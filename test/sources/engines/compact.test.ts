@@ -11,7 +11,11 @@ import {
   PackedHistograms,
   sharedBounds,
 } from '../../../src/sources/engines/histogram.js';
-import type { CumulativeHistogram, HistogramBucket } from '../../../src/sources/engines/pod-sample.js';
+import {
+  HistogramNames,
+  type CumulativeHistogram,
+  type HistogramBucket,
+} from '../../../src/sources/engines/pod-sample.js';
 import { PageReader } from '../../../src/sources/engines/series.js';
 import { fromPage as vllmFromPage, vllmSpec } from '../../../src/sources/engines/vllm.js';
 import { histogramIncrease, windowPod } from '../../../src/sources/engines/window.js';
@@ -253,14 +257,7 @@ describe('windowPod without per-pod latency summaries', () => {
 });
 
 describe('PackedHistograms', () => {
-  const names = [
-    'ttftSeconds',
-    'tpotSeconds',
-    'e2eSeconds',
-    'queueTimeSeconds',
-    'inputTokens',
-    'outputTokens',
-  ] as const;
+  const names = HistogramNames;
 
   it('gives back the same histograms: bounds arrays, counts, count and sum, in the same order', () => {
     fc.assert(
