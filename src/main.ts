@@ -7,6 +7,7 @@ runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   nowMs: () => Date.now(),
   env: process.env,
+  stderrIsTty: process.stderr.isTTY,
 }).then(
   (code) => {
     process.exitCode = code;

@@ -7,6 +7,8 @@ export interface CliIo {
   /** The one real clock of the CLI. */
   readonly nowMs: () => number;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** True when stderr is a terminal: long-running commands then draw a progress bar there. */
+  readonly stderrIsTty?: boolean;
 }
 
 /** Exit codes from DESIGN.md: 0 ok, 2 invalid input, 1 internal error. */

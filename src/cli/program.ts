@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `pdscaler` command line (contracts in DESIGN.md).
 import { Command } from 'commander';
+import { runBacktestCommand } from './backtest.js';
 import { ExitCode, type CliIo } from './io.js';
 import { runPlan } from './plan.js';
 import { runScrape } from './scrape.js';
@@ -58,6 +59,41 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (opts: { engine: string; file?: string; url?: string; model?: string; json?: boolean }) => {
       exitCode = await runScrape(opts, io);
     });
+  program
+    .command('backtest')
+    .description('replay a trace through a simulated P/D fleet with pdscaler and the baselines')
+    .requiredOption('--policy <file>', 'policy YAML')
+    .requiredOption(
+      '--trace <file>',
+      'trace: Mooncake JSONL, Azure CSV, or timestamp_ms,input_tokens,output_tokens',
+    )
+    .option(
+      '--transform <spec>',
+      'scale:F[:seed=N] | compress:F | day:DURATION[:peak=X] | slice:FROM-TO | splice:PATH (repeatable, in order)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--profile <name>', 'simulated engine profile (default dynamo-h200-llama3.1-8b-fp8)')
+    .option(
+      '--baselines <list>',
+      'all (default), none, or a comma list of static-peak,hpa-queue,dynamo-sla,oracle',
+    )
+    .option('--cold-start <duration>', 'pod creation to Ready in the simulator (default 120s)')
+    .option('--json', 'print the comparison as JSON (DESIGN.md contract)')
+    .option('--report <file>', 'write the self-contained HTML report here')
+    .action(
+      async (opts: {
+        policy: string;
+        trace: string;
+        transform?: string[];
+        profile?: string;
+        baselines?: string;
+        coldStart?: string;
+        json?: boolean;
+        report?: string;
+      }) => {
+        exitCode = await runBacktestCommand({ ...opts, ...loadOptions() }, io);
+      },
+    );
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

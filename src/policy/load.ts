@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DecisionSpec } from '../decision/types.js';
+import type { ProfileData } from '../decision/profile-capacity.js';
 import { compileMetrics, type MetricsSpec } from './metrics.js';
 import { compilePolicy, type ProfileResolver } from './compile.js';
 import { sortIssues, type PolicyIssue } from './issue.js';
@@ -47,22 +48,32 @@ function readJson(path: string): { ok: true; json: unknown } | { ok: false; mess
   }
 }
 
+/** Reads a named profile (e.g. for the simulator) from the profiles directory. */
+export function readNamedProfile(
+  name: string,
+  options: LoadOptions = {},
+): { ok: true; profile: ProfileData } | { ok: false; message: string } {
+  const relative = namedProfiles[name];
+  if (relative === undefined)
+    return {
+      ok: false,
+      message: `${JSON.stringify(name)} is not a known profile (known: ${Object.keys(namedProfiles).join(', ')})`,
+    };
+  const read = readJson(resolve(options.profilesDir ?? defaultProfilesDir, relative));
+  if (!read.ok)
+    return {
+      ok: false,
+      message: `${JSON.stringify(name)}: ${read.message} (set --profiles-dir or PDSCALER_PROFILES_DIR)`,
+    };
+  const parsed = parseDynamoProfile(name, read.json);
+  return parsed.ok ? parsed : { ok: false, message: `${JSON.stringify(name)} ${parsed.message}` };
+}
+
 function profileResolver(policyFile: string, options: LoadOptions): ProfileResolver {
   return (ref) => {
     if (ref.name !== undefined) {
-      const relative = namedProfiles[ref.name];
-      if (relative === undefined)
-        return {
-          ok: false,
-          message: `= ${JSON.stringify(ref.name)} is not a known profile (known: ${Object.keys(namedProfiles).join(', ')})`,
-        };
-      const read = readJson(resolve(options.profilesDir ?? defaultProfilesDir, relative));
-      if (!read.ok)
-        return {
-          ok: false,
-          message: `= ${JSON.stringify(ref.name)}: ${read.message} (set --profiles-dir or PDSCALER_PROFILES_DIR)`,
-        };
-      return withPrefix(parseDynamoProfile(ref.name, read.json), ref.name);
+      const named = readNamedProfile(ref.name, options);
+      return named.ok ? named : { ok: false, message: `= ${named.message}` };
     }
     const file = resolve(dirname(policyFile), ref.file ?? '');
     const read = readJson(file);

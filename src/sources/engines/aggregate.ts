@@ -42,6 +42,13 @@ export interface RoleExtras {
   readonly queueTimeMs?: Observed<LatencyObservation>;
   readonly promptTokensPerS?: Observed<number>;
   readonly generationTokensPerS?: Observed<number>;
+  /**
+   * Window means (histogram sum / count, merged over pods), milliseconds: what PromQL
+   * `rate(x_sum) / rate(x_count)` gives and Dynamo's SLA planner reads (autoscaler-algorithms.md §1.3).
+   */
+  readonly ttftMeanMs?: Observed<number>;
+  readonly tpotMeanMs?: Observed<number>;
+  readonly e2eMeanMs?: Observed<number>;
 }
 
 export interface RoleAggregate {
@@ -107,7 +114,28 @@ function extras(pods: readonly PodWindow[]): RoleExtras {
   if (prompt.ok) extra.promptTokensPerS = prompt.field;
   const generation = additive(pods, 'generation tokens', (p) => p.ratesPerS.generationTokens, 'window');
   if (generation.ok) extra.generationTokensPerS = generation.field;
+  const ttftMean = meanLatencyMs(pods, 'ttftSeconds');
+  if (ttftMean !== undefined) extra.ttftMeanMs = ttftMean;
+  const tpotMean = meanLatencyMs(pods, 'tpotSeconds');
+  if (tpotMean !== undefined) extra.tpotMeanMs = tpotMean;
+  const e2eMean = meanLatencyMs(pods, 'e2eSeconds');
+  if (e2eMean !== undefined) extra.e2eMeanMs = e2eMean;
   return extra;
+}
+
+/** Sum over count of a latency histogram's window deltas, merged over pods; undefined when empty. */
+function meanLatencyMs(pods: readonly PodWindow[], name: HistogramName): Observed<number> | undefined {
+  let count = 0;
+  let sum = 0;
+  let atMs = Infinity;
+  for (const pod of pods) {
+    const delta = pod.deltas[name];
+    if (delta === undefined) continue;
+    count += delta.count;
+    sum += delta.sum;
+    atMs = Math.min(atMs, pod.scrapedAtMs);
+  }
+  return count > 0 ? { value: (sum / count) * 1000, atMs } : undefined;
 }
 
 /** Requests waiting for this role's work (see the table above). */

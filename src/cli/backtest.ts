@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: Apache-2.0
+// `pdscaler backtest --policy P --trace T [--transform ...] [--profile NAME] [--baselines LIST]
+// [--cold-start S] [--json] [--report R.html]`: replay a trace through the simulated fleet with
+// pdscaler and the baselines (DESIGN.md contracts), print the comparison, optionally write the report.
+import { writeFileSync } from 'node:fs';
+import { formatIssue } from '../policy/issue.js';
+import { parseDurationS } from '../policy/durations.js';
+import { loadPolicyFile, readNamedProfile, type LoadOptions } from '../policy/load.js';
+import { defaultSimParameters, runBacktest } from '../sim/backtest.js';
+import { dynamoFleetProfile } from '../sim/fleet/latency-model.js';
+import { renderReportHtml } from '../sim/report/html.js';
+import { SystemNames, type BacktestSummary, type SystemName } from '../sim/result.js';
+import { loadTrace, TraceError } from '../sim/trace/load.js';
+import { applyTransforms, parseTransformSpec, type TransformStep } from '../sim/trace/transform-spec.js';
+import type { Trace } from '../sim/trace/types.js';
+import type { ProfileData } from '../decision/profile-capacity.js';
+import type { DecisionSpec } from '../decision/types.js';
+import { ExitCode, type CliIo } from './io.js';
+import { progressBar } from './progress.js';
+
+export interface BacktestOptions extends LoadOptions {
+  readonly policy: string;
+  readonly trace: string;
+  readonly transform?: readonly string[];
+  readonly profile?: string;
+  readonly baselines?: string;
+  readonly coldStart?: string;
+  readonly json?: boolean;
+  readonly report?: string;
+}
+
+/** The profile every example policy is measured on; the only one the registry holds today. */
+const defaultProfile = 'dynamo-h200-llama3.1-8b-fp8';
+const baselineNames = SystemNames.filter((n) => n !== 'pdscaler');
+
+type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+/** `--baselines all` (the default), `none`, or a comma list of baseline names; pdscaler always runs. */
+export function parseBaselines(text: string | undefined): Parsed<SystemName[]> {
+  if (text === undefined || text === 'all') return { ok: true, value: [...SystemNames] };
+  if (text === 'none') return { ok: true, value: ['pdscaler'] };
+  const names = text
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '' && n !== 'pdscaler');
+  const unknown = names.filter((n) => !(baselineNames as readonly string[]).includes(n));
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      message: `--baselines: unknown ${unknown.map((n) => JSON.stringify(n)).join(', ')} (known: all, none, ${baselineNames.join(', ')})`,
+    };
+  return { ok: true, value: SystemNames.filter((n) => n === 'pdscaler' || names.includes(n)) };
+}
+
+function parseColdStart(text: string | undefined): Parsed<number | undefined> {
+  if (text === undefined) return { ok: true, value: undefined };
+  let seconds = Number.NaN;
+  try {
+    seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : parseDurationS(text);
+  } catch {
+    // reported below
+  }
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
+    return {
+      ok: false,
+      message: `--cold-start ${JSON.stringify(text)}: a duration from 0s to 1h, e.g. 120s or 2m`,
+    };
+  return { ok: true, value: seconds };
+}
+
+function parseTransforms(texts: readonly string[]): Parsed<TransformStep[]> {
+  const steps: TransformStep[] = [];
+  for (const text of texts) {
+    const parsed = parseTransformSpec(text);
+    if (!parsed.ok) return { ok: false, message: parsed.message };
+    steps.push(parsed.step);
+  }
+  return { ok: true, value: steps };
+}
+
+async function readTrace(path: string, steps: readonly TransformStep[]): Promise<Parsed<Trace>> {
+  try {
+    return { ok: true, value: await applyTransforms(await loadTrace(path), steps) };
+  } catch (error) {
+    if (error instanceof TraceError || error instanceof RangeError)
+      return { ok: false, message: error.message };
+    throw error;
+  }
+}
+
+const percent = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+/** The comparison as a plain table (the JSON has the same numbers). */
+export function formatSummary(summary: BacktestSummary): string {
+  const oracle = summary.results.find((r) => r.name === 'oracle')?.gpuHours;
+  const header = [
+    'system',
+    'both SLOs',
+    'TTFT',
+    'TPOT',
+    'GPU-h',
+    'x oracle',
+    'scale events',
+    'dir. changes',
+    'peak P/D',
+  ];
+  const rows = summary.results.map((r) => [
+    r.name,
+    percent(r.sloAttainment.both),
+    percent(r.sloAttainment.ttft),
+    percent(r.sloAttainment.tpot),
+    r.gpuHours.toFixed(2),
+    oracle === undefined || oracle <= 0 ? '-' : `${(r.gpuHours / oracle).toFixed(2)}x`,
+    String(r.scaleEvents),
+    String(r.directionChanges),
+    `${r.peakReplicas.prefill}/${r.peakReplicas.decode}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const { trace, slo } = summary;
+  return [
+    `trace ${trace.name}: ${trace.requests} requests over ${trace.durationS} s; transform: ${trace.transform}`,
+    `SLO: TTFT ${slo.ttftMs} ms, TPOT ${slo.tpotMs} ms (policy quantile ${slo.quantile}); attainment = share of requests meeting it`,
+    '',
+    line(header),
+    ...rows.map(line),
+    '',
+  ].join('\n');
+}
+
+interface Inputs {
+  readonly spec: DecisionSpec;
+  readonly modelName: string | undefined;
+  readonly systems: SystemName[];
+  readonly coldStartS: number | undefined;
+  readonly profile: ProfileData;
+  readonly trace: Trace;
+}
+
+/** Everything the command reads, checked; the first problem is printed and ends the command. */
+async function readInputs(options: BacktestOptions, io: CliIo): Promise<Inputs | undefined> {
+  const policy = loadPolicyFile(options.policy, options);
+  if (!policy.ok) {
+    for (const issue of policy.issues) io.stderr(`${formatIssue(issue)}\n`);
+    return undefined;
+  }
+  const systems = parseBaselines(options.baselines);
+  const coldStart = parseColdStart(options.coldStart);
+  const transforms = parseTransforms(options.transform ?? []);
+  const profile = readNamedProfile(options.profile ?? defaultProfile, options);
+  for (const parsed of [systems, coldStart, transforms]) {
+    if (parsed.ok) continue;
+    io.stderr(`${parsed.message}\n`);
+    return undefined;
+  }
+  if (!profile.ok) {
+    io.stderr(`--profile ${profile.message}\n`);
+    return undefined;
+  }
+  const trace = await readTrace(options.trace, transforms.ok ? transforms.value : []);
+  if (!trace.ok) {
+    io.stderr(`${trace.message}\n`);
+    return undefined;
+  }
+  return {
+    spec: policy.spec,
+    modelName: policy.metrics.model,
+    systems: systems.ok ? systems.value : [],
+    coldStartS: coldStart.ok ? coldStart.value : undefined,
+    profile: profile.profile,
+    trace: trace.value,
+  };
+}
+
+export async function runBacktestCommand(options: BacktestOptions, io: CliIo): Promise<ExitCode> {
+  const inputs = await readInputs(options, io);
+  if (inputs === undefined) return ExitCode.invalid;
+  const { spec, coldStartS } = inputs;
+  const progress = progressBar(io.stderr, io.stderrIsTty === true);
+  const data = await runBacktest({
+    policy: { name: `${spec.namespace}/${spec.name}`, file: options.policy, spec },
+    profile: dynamoFleetProfile(inputs.profile),
+    trace: inputs.trace,
+    systems: inputs.systems,
+    sim: {
+      ...defaultSimParameters,
+      modelName: inputs.modelName ?? defaultSimParameters.modelName,
+      ...(coldStartS === undefined ? {} : { coldStartS: { prefill: coldStartS, decode: coldStartS } }),
+    },
+    onProgress: (fraction) => {
+      progress.update(fraction, 'simulating');
+    },
+    now: () => new Date(io.nowMs()),
+  });
+  progress.done();
+  if (options.report !== undefined) writeFileSync(options.report, renderReportHtml(data));
+  io.stdout(
+    options.json === true ? `${JSON.stringify(data.summary, null, 2)}\n` : formatSummary(data.summary),
+  );
+  if (options.report !== undefined && options.json !== true) io.stdout(`report: ${options.report}\n`);
+  return ExitCode.ok;
+}

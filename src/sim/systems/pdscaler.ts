@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// pdscaler itself as a system under test: the compiled policy and the real decide(), fed with what
+// the loop feeds it in a cluster: the role's metrics from the collectors plus the scaling adapter's
+// spec replicas and the pods still starting.
+import { decide } from '../../decision/decide.js';
+import type {
+  Decision,
+  DecisionSpec,
+  DecisionState,
+  Observation,
+  Role,
+  RoleObservation,
+} from '../../decision/types.js';
+import type { RoleFleetView, ScalingInput, SimAutoscaler } from './types.js';
+
+/** pdscaler's loop interval when the policy does not say otherwise (issue 5: default 15 s). */
+export const pdscalerIntervalS = 15;
+
+function withKubernetes(observation: RoleObservation, fleet: RoleFleetView, nowMs: number): RoleObservation {
+  return {
+    ...observation,
+    desiredReplicas: { value: fleet.desired, atMs: nowMs },
+    pendingReplicas: { value: fleet.starting, atMs: nowMs },
+  };
+}
+
+export class PdscalerSystem implements SimAutoscaler {
+  readonly name = 'pdscaler';
+  readonly intervalS: number;
+  readonly readsMetrics = true;
+  private readonly spec: DecisionSpec;
+  private state: DecisionState = { roles: {} };
+  private last: Decision | undefined;
+
+  constructor(spec: DecisionSpec, intervalS = pdscalerIntervalS) {
+    this.spec = spec;
+    this.intervalS = intervalS;
+  }
+
+  /** The last decision, with its explanation. */
+  get lastDecision(): Decision | undefined {
+    return this.last;
+  }
+
+  tick(input: ScalingInput): Readonly<Record<Role, number>> {
+    const { metrics, fleet, nowMs } = input;
+    if (metrics === undefined) throw new Error('pdscaler reads metrics: the runner must pass them');
+    const observation: Observation = {
+      roles: {
+        prefill: withKubernetes(metrics.prefill.observation, fleet.prefill, nowMs),
+        decode: withKubernetes(metrics.decode.observation, fleet.decode, nowMs),
+      },
+    };
+    const result = decide(this.spec, observation, this.state, nowMs);
+    this.state = result.state;
+    this.last = result.decision;
+    return {
+      prefill: result.decision.roles.prefill.desiredReplicas,
+      decode: result.decision.roles.decode.desiredReplicas,
+    };
+  }
+}
