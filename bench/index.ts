@@ -5,6 +5,8 @@
 // 2. Policy load + validate + compile time for every shipped example.
 // 3. Exposition parser throughput against a published parser (bench/exposition.ts).
 // 4. One metrics collection pass over 3,200 loopback endpoints (bench/collection.ts).
+// 5. Backtest of one hour of the Mooncake trace with all five systems (target <= 10 s wall), against
+//    the same trace through the fleet alone (static-peak, no metrics) (bench/backtest-speed.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { decide } from '../src/decision/decide.js';
@@ -12,6 +14,7 @@ import type { DecisionSpec, DecisionState, Observation } from '../src/decision/t
 import { loadPolicyBytes, loadPolicyFile } from '../src/policy/load.js';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { benchBacktestSpeed } from './backtest-speed.js';
 import { benchExposition } from './exposition.js';
 
 const root = new URL('../../', import.meta.url);
@@ -149,3 +152,4 @@ process.stdout.write(
     encoding: 'utf8',
   }),
 );
+await benchBacktestSpeed();

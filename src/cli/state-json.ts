@@ -9,7 +9,14 @@ const roleState = z.strictObject({
   lastScaleUpAtMs: z.number().optional(),
   lastScaleDownAtMs: z.number().optional(),
   samples: z.array(sample),
-  forecast: z.strictObject({ level: z.number(), trendPerS: z.number(), atMs: z.number() }).optional(),
+  forecast: z
+    .strictObject({
+      level: z.number(),
+      trendPerS: z.number(),
+      atMs: z.number(),
+      errorVar: z.number().optional(),
+    })
+    .optional(),
   correction: z.strictObject({ factor: z.number().min(1), atMs: z.number() }),
 });
 

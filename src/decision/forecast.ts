@@ -17,13 +17,30 @@ export function updateForecast(
     return previous ?? { level: measured, trendPerS: 0, atMs: nowMs };
   }
   const dtS = (nowMs - previous.atMs) / 1000;
+  const predicted = previous.level + (spec.method === 'holt' ? previous.trendPerS * dtS : 0);
+  const miss = measured - predicted;
+  const errorVar = spec.alpha * miss * miss + (1 - spec.alpha) * (previous.errorVar ?? 0);
   if (spec.method === 'ewma') {
-    return { level: spec.alpha * measured + (1 - spec.alpha) * previous.level, trendPerS: 0, atMs: nowMs };
+    return {
+      level: spec.alpha * measured + (1 - spec.alpha) * previous.level,
+      trendPerS: 0,
+      atMs: nowMs,
+      errorVar,
+    };
   }
-  const predicted = previous.level + previous.trendPerS * dtS;
   const level = spec.alpha * measured + (1 - spec.alpha) * predicted;
   const trendPerS = spec.beta * ((level - previous.level) / dtS) + (1 - spec.beta) * previous.trendPerS;
-  return { level, trendPerS, atMs: nowMs };
+  return { level, trendPerS, atMs: nowMs, errorVar };
+}
+
+/**
+ * Headroom for what the forecast cannot see: `sigmas x` the smoothed one-step forecast error
+ * (an EWMA of squared misses). Steady traffic earns little, bursty traffic a lot, so the margin grows
+ * with the measured error instead of being a fixed constant (evaluation-lessons.md §4).
+ */
+export function forecastHeadroom(spec: ForecastSpec, state: ForecastState | undefined): number {
+  if (state?.errorVar === undefined || spec.headroomSigmas <= 0) return 0;
+  return spec.headroomSigmas * Math.sqrt(state.errorVar);
 }
 
 /**

@@ -2,9 +2,11 @@
 // Per-role demand and the replicas it needs at the SLO, from one observation. Prefill is sized in
 // prompt tokens/s, decode in concurrent conversations (reference/autoscaler-algorithms.md §1.3-1.4).
 import { updateCorrection, type CorrectionState } from './correction.js';
-import { predictDemand, updateForecast } from './forecast.js';
+import { forecastHeadroom, predictDemand, updateForecast } from './forecast.js';
+import { quantileFraction } from './histogram-quantile.js';
 import { latencyQuantileMs, signalScope } from './signals.js';
 import type {
+  CumulativeBucket,
   DecisionSpec,
   EpochMs,
   ForecastState,
@@ -97,17 +99,31 @@ function activeConversations(o: RoleObservation): Observed<number> | undefined {
   };
 }
 
+/** True when a demand field is fresh and exactly zero: nothing to size, whatever else is unknown. */
+function knownZero(ctx: DemandContext, field: Observed<number> | undefined): boolean {
+  return field !== undefined && field.value === 0 && isFresh(ctx.spec, ctx.nowMs, field);
+}
+
+/**
+ * The fields a role's sizing needs. Mean lengths come from the requests that finished in the window,
+ * so a window with none has no ISL/OSL; when the demand itself is a fresh, known zero they are not
+ * needed (zero times any length is zero) and the role is idle rather than missing data. On bursty
+ * traffic with idle gaps (Azure code: p50 of 0 req/s per 10 s) holding on those windows kept stale
+ * replicas for the whole trace.
+ */
 function requirements(ctx: DemandContext, role: Role): Requirement[] {
   const observation = ctx.observation.roles[role];
   if (role === 'prefill') {
-    return [
-      { name: 'requestRatePerS', field: observation.requestRatePerS },
-      { name: 'inputTokensMean', field: observation.inputTokensMean },
-    ];
+    const rate = { name: 'requestRatePerS', field: observation.requestRatePerS };
+    if (knownZero(ctx, observation.requestRatePerS)) return [rate];
+    return [rate, { name: 'inputTokensMean', field: observation.inputTokensMean }];
   }
+  const active = activeConversations(observation);
+  const activeField = { name: 'activeConversations', field: active };
+  if (knownZero(ctx, active)) return [activeField];
   const lengths = decodeLengths(ctx.observation);
   return [
-    { name: 'activeConversations', field: activeConversations(observation) },
+    activeField,
     { name: 'inputTokensMean', field: lengths.input },
     { name: 'outputTokensMean', field: lengths.output },
   ];
@@ -216,7 +232,49 @@ function latencyOverModel(
   const lengths = decodeLengths(ctx.observation);
   const context = (lengths.input?.value ?? 0) + (lengths.output?.value ?? 0) / 2;
   const predictedMs = ctx.spec.capacity.decodeItlMs(context, active.value / ready.value);
-  return predictedMs > 0 ? observedMs / predictedMs : observedMs / sloMs;
+  const buckets = decode.tpotMs?.value.buckets;
+  const comparable =
+    buckets === undefined
+      ? predictedMs
+      : Math.max(
+          predictedMs,
+          bucketedEstimate(predictedMs, buckets, quantileFraction(ctx.spec.slo.quantile)),
+        );
+  return comparable > 0 ? observedMs / comparable : observedMs / sloMs;
+}
+
+/**
+ * What `histogram_quantile` reads when every observation is exactly `valueMs`: it interpolates
+ * linearly inside the bucket, so a point mass at 4.4 ms in vLLM's first ITL bucket (0, 10 ms] reads
+ * as 9 ms at p90. Comparing the observed quantile with this rather than the raw prediction keeps
+ * bucket resolution from passing for slowness (it once doubled the decode fleet at 9 ms ITL).
+ */
+export function bucketedEstimate(valueMs: number, buckets: readonly CumulativeBucket[], q: number): number {
+  let lower = 0;
+  for (const bucket of buckets) {
+    if (bucket.le >= valueMs) return Number.isFinite(bucket.le) ? lower + (bucket.le - lower) * q : valueMs;
+    lower = bucket.le;
+  }
+  return valueMs;
+}
+
+function sizingNotes(
+  base: readonly string[],
+  extra: {
+    readonly custom: number | undefined;
+    readonly headroom: string | undefined;
+    readonly sigmas: number;
+    readonly correction: number;
+  },
+): string[] {
+  const notes = [...base];
+  if (extra.custom !== undefined)
+    notes.push(`custom expression asks for ${extra.custom.toFixed(2)} replicas`);
+  if (extra.headroom !== undefined)
+    notes.push(`headroom ${extra.headroom} (${extra.sigmas} sigma of the forecast error)`);
+  if (extra.correction > 1)
+    notes.push(`capacity corrected by observed latency: x${(1 / extra.correction).toFixed(2)}`);
+  return notes;
 }
 
 /** Measures, forecasts and sizes one role. Pure: everything comes from the arguments. */
@@ -253,15 +311,18 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
     role === 'prefill' ? sizePrefill(ctx, nextCorrection.factor) : sizeDecode(ctx, nextCorrection.factor);
   const nextForecast = updateForecast(spec.forecast, previous?.forecast, sizing.measured, nowMs);
   const forecast = predictDemand(spec.forecast, nextForecast, spec.forecast.horizonS[role]);
-  // Forecasts lead scale-ups only; scale-down follows what is measured (predictive up, reactive down).
-  const demand = Math.max(sizing.measured, forecast ?? 0);
+  // A forecast above the measurement leads scale-ups; below it, the measurement rules (predictive
+  // up, reactive down). Headroom for forecast error applies both ways: volatile demand keeps spare.
+  const headroom = forecastHeadroom(spec.forecast, nextForecast);
+  const demand = Math.max(sizing.measured, forecast ?? 0) + headroom;
   const byCapacity = demand / sizing.capacityPerReplica + sizing.extraReplicas;
   const needed = Math.max(byCapacity, sizing.capReplicas(demand), custom.value ?? 0);
-  const notes = [...sizing.notes];
-  if (custom.value !== undefined)
-    notes.push(`custom expression asks for ${custom.value.toFixed(2)} replicas`);
-  if (nextCorrection.factor > 1)
-    notes.push(`capacity corrected by observed latency: x${(1 / nextCorrection.factor).toFixed(2)}`);
+  const notes = sizingNotes(sizing.notes, {
+    custom: custom.value,
+    headroom: headroom > 0 ? `${headroom.toFixed(0)} ${unit}` : undefined,
+    sigmas: spec.forecast.headroomSigmas,
+    correction: nextCorrection.factor,
+  });
   return {
     unit,
     observedLatencyMs,

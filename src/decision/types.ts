@@ -146,6 +146,8 @@ export interface DecisionSpec {
     readonly beta: number;
     /** The forecast never exceeds `maxGrowth x` the smoothed level (bounded extrapolation). */
     readonly maxGrowth: number;
+    /** Demand headroom in standard deviations of the one-step forecast error; 0 turns it off. */
+    readonly headroomSigmas: number;
   };
   readonly schedules: readonly ScheduleFloor[];
   readonly customDemand: Readonly<Partial<Record<Role, CompiledExpression>>>;
@@ -164,6 +166,8 @@ export interface ForecastState {
   readonly level: number;
   readonly trendPerS: number;
   readonly atMs: EpochMs;
+  /** EWMA of the squared one-step forecast error, demand units squared (absent in older states). */
+  readonly errorVar?: number;
 }
 
 export interface RoleState {

@@ -324,6 +324,7 @@ function forecastSpec(
     alpha: f.alpha ?? d.forecastAlpha,
     beta: f.beta ?? d.forecastBeta,
     maxGrowth: f.maxGrowth ?? d.forecastMaxGrowth,
+    headroomSigmas: f.headroomSigmas ?? d.forecastHeadroomSigmas,
   };
 }
 

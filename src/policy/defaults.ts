@@ -31,6 +31,8 @@ export const policyDefaults = {
   forecastAlpha: 0.5,
   forecastBeta: 0.3,
   forecastMaxGrowth: 2,
+  /** Half a sigma of the forecast error on top of the forecast (evaluation-lessons.md §4); measured in docs/backtests.md. */
+  forecastHeadroomSigmas: 0.5,
   timeZone: 'UTC',
   /** Per-pod scrape and per-query deadline (issue #3). */
   scrapeTimeoutS: 2,

@@ -162,6 +162,14 @@ const forecastSchema = z.strictObject({
     .max(10)
     .optional()
     .describe('Forecast never exceeds maxGrowth x the smoothed level. @default 2'),
+  headroomSigmas: z
+    .number()
+    .min(0)
+    .max(5)
+    .optional()
+    .describe(
+      'Demand headroom in standard deviations of the one-step forecast error; 0 is off. @default 0.5',
+    ),
 });
 
 const scheduleSchema = z.strictObject({

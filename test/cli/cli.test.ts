@@ -76,7 +76,7 @@ describe('pdscaler plan', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('policy serving/llama-8b-chat at 2026-11-25T14:00:00.000Z');
     expect(r.stdout).toMatch(/^prefill 2 -> \d+: /m);
-    expect(r.stdout).toMatch(/^decode 4 -> \d+: /m);
+    expect(r.stdout).toMatch(/^decode (4 -> \d+|stays at 4): /m);
     expect(r.stdout).toContain('rules applied:');
   });
 

@@ -71,6 +71,7 @@ export function makeSpec(overrides: DeepPartialSpec = {}): DecisionSpec {
       alpha: 0.5,
       beta: 0.3,
       maxGrowth: 2,
+      headroomSigmas: 0,
       ...forecast,
     },
   };

@@ -63,7 +63,9 @@ export const decodePoints: readonly DecodePoint[] = h200Data.decode.contextToken
 /** The measured point at this context level whose KV use is nearest `kvUsage`. */
 export function decodePoint(contextTokens: number, kvUsage: number): DecodePoint {
   const level = decodePoints.filter((p) => p.contextTokens === contextTokens);
-  const nearest = level.reduce((a, b) => (Math.abs(b.kvUsage - kvUsage) < Math.abs(a.kvUsage - kvUsage) ? b : a));
+  const nearest = level.reduce((a, b) =>
+    Math.abs(b.kvUsage - kvUsage) < Math.abs(a.kvUsage - kvUsage) ? b : a,
+  );
   return nearest;
 }
 

@@ -90,7 +90,12 @@ describe('the published figures for ISL/OSL 3000/150', () => {
   // 7.86 ms of KV transfer = 69.1 ms. 40k tokens/s of 3,000-token prompts is one every 75 ms, longer
   // than a prefill, so nothing queues and every request sees the unloaded TTFT.
   it('prefill sustains 40k prompt tokens/s/GPU of evenly paced arrivals within the published ~80 ms TTFT', () => {
-    const trace = evenlyPaced({ ratePerS: 40_000 / 3000, durationS: 30, inputTokens: [3000], outputTokens: 150 });
+    const trace = evenlyPaced({
+      ratePerS: 40_000 / 3000,
+      durationS: 30,
+      inputTokens: [3000],
+      outputTokens: 150,
+    });
     const fleet = run(trace);
     const ttft = fleet.log.ttftMs;
     expect(mean(ttft)).toBeLessThanOrEqual(80);
