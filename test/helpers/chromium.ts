@@ -3,10 +3,10 @@
 // gets its own profile directory (parallel runs must not share one) and its own process group, so a
 // hung browser is killed with all its helper processes when the timeout fires.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findSystemBinary } from './system-binary.js';
 
 export const CHROMIUM_MISSING =
   'no chromium binary (/usr/bin/chromium): install the Debian package `chromium`' +
@@ -14,20 +14,7 @@ export const CHROMIUM_MISSING =
 
 /** `PDSCALER_CHROMIUM_BIN` when set (and only it), else `/usr/bin/chromium`, else `chromium` on PATH. */
 export function findChromium(): string | undefined {
-  const override = process.env.PDSCALER_CHROMIUM_BIN;
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
-  const candidates =
-    override !== undefined && override !== ''
-      ? [override]
-      : ['/usr/bin/chromium', ...dirs.map((d) => join(d, 'chromium'))];
-  return candidates.find((path) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return findSystemBinary('chromium', 'PDSCALER_CHROMIUM_BIN');
 }
 
 export interface ChromiumRun {

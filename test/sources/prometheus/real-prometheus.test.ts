@@ -4,12 +4,12 @@
 // missing binary skips this file with a message; under CI=true it fails.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freeLoopbackPort } from '../../fakes/ports.js';
+import { findSystemBinary } from '../../helpers/system-binary.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { queryValue } from '../../../src/sources/prometheus/client.js';
@@ -23,20 +23,7 @@ import type { FakeEngine, FakeVllmSpec } from '../../fakes/fake-engine.js';
 
 /** `PDSCALER_PROMETHEUS_BIN` when set (and only it), else `/usr/bin/prometheus`, else `prometheus` on PATH. */
 function findPrometheus(): string | undefined {
-  const override = process.env.PDSCALER_PROMETHEUS_BIN;
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
-  const candidates =
-    override !== undefined && override !== ''
-      ? [override]
-      : ['/usr/bin/prometheus', ...dirs.map((d) => join(d, 'prometheus'))];
-  return candidates.find((path) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return findSystemBinary('prometheus', 'PDSCALER_PROMETHEUS_BIN');
 }
 
 const binary = findPrometheus();
