@@ -5,6 +5,7 @@
 // running before the trace) and is scored on the same requests against the policy's SLO.
 import type { DecisionSpec, Role } from '../decision/types.js';
 import type { FleetOptions } from './fleet/fleet.js';
+import { kvTransferMs } from './fleet/kv-transfer.js';
 import type { FleetProfile } from './fleet/latency-model.js';
 import { oracleDefinition, planOracle, type OraclePlan } from './oracle.js';
 import type { BacktestReportData, BacktestSummary, SystemName } from './result.js';
@@ -145,7 +146,10 @@ export function attainableShare(input: BacktestInput): number {
   const { ttftMs, tpotMs } = input.policy.spec.slo;
   let attainable = 0;
   for (const r of trace.requests) {
-    const transferMs = (r.inputTokens * sim.kvBytesPerToken) / (sim.kvGigabytesPerS * 1e6);
+    const transferMs = kvTransferMs(r.inputTokens, {
+      bytesPerToken: sim.kvBytesPerToken,
+      gigabytesPerS: sim.kvGigabytesPerS,
+    });
     const context = r.inputTokens + r.outputTokens / 2;
     const itlMs = profile.decodeItlMs(context, context / profile.kvCapacityTokens);
     if (profile.prefillMs(r.inputTokens) + transferMs <= ttftMs && (r.outputTokens <= 1 || itlMs <= tpotMs))

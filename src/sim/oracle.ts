@@ -13,6 +13,7 @@
 import type { Role } from '../decision/types.js';
 import { DecodeReplica } from './fleet/decode-replica.js';
 import type { FleetOptions } from './fleet/fleet.js';
+import { kvTransferMs } from './fleet/kv-transfer.js';
 import type { FleetProfile } from './fleet/latency-model.js';
 import { MinHeap } from './fleet/min-heap.js';
 import { PrefillReplica } from './fleet/prefill-replica.js';
@@ -66,8 +67,8 @@ class IsolatedRole implements ReplicaHost {
     },
   ) {
     this.profile = settings.fleet.profile;
-    const { bytesPerToken, gigabytesPerS } = settings.fleet.kvTransfer;
-    this.transferMs = (tokens) => (tokens * bytesPerToken) / (gigabytesPerS * 1e6);
+    const link = settings.fleet.kvTransfer;
+    this.transferMs = (tokens) => kvTransferMs(tokens, link);
     this.onPrefillDone = callbacks.prefillDone;
     this.onFinished = callbacks.finished;
   }

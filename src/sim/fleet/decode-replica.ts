@@ -11,9 +11,16 @@
 // reserving up front is the conservative reading). A sequence larger than the whole pool is admitted
 // alone into an empty replica rather than waiting forever.
 import { MinHeap } from './min-heap.js';
-import type { ReplicaHost, ReplicaLifecycle, ReplicaState, TimedReplica } from './replica.js';
+import { engineMetricsFor } from './replica.js';
+import type {
+  ReplicaHost,
+  ReplicaIdentity,
+  ReplicaLifecycle,
+  ReplicaState,
+  TimedReplica,
+} from './replica.js';
 import type { SimRequest } from './sim-request.js';
-import { EngineMetrics } from './vllm-page.js';
+import type { EngineMetrics } from './vllm-page.js';
 
 /** Progress tolerance: a sequence within this many tokens of its end is done (float dust). */
 const progressEpsilon = 1e-6;
@@ -38,21 +45,13 @@ export class DecodeReplica implements ReplicaLifecycle, TimedReplica {
   private reservedKvTokens = 0;
   private version = 0;
 
-  constructor(
-    host: ReplicaHost,
-    identity: { readonly key: string; readonly createdMs: number; readonly state: ReplicaState },
-    options: { readonly modelName: string },
-  ) {
+  constructor(host: ReplicaHost, identity: ReplicaIdentity, options: { readonly modelName: string }) {
     this.host = host;
     this.key = identity.key;
     this.createdMs = identity.createdMs;
     this.state = identity.state;
     this.lastMs = identity.createdMs;
-    this.metrics = new EngineMetrics(
-      options.modelName,
-      host.epochMs + identity.createdMs,
-      host.profile.kvCapacityTokens,
-    );
+    this.metrics = engineMetricsFor(host, identity, options.modelName);
   }
 
   /** Sequences running or waiting for KV room: the router's load, decode's active conversations. */

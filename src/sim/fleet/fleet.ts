@@ -10,6 +10,7 @@ import type { Role } from '../../decision/types.js';
 import type { RoleFleetView } from '../systems/types.js';
 import type { TraceRequest } from '../trace/types.js';
 import { DecodeReplica } from './decode-replica.js';
+import { kvTransferMs, type KvLink } from './kv-transfer.js';
 import type { FleetProfile } from './latency-model.js';
 import { MinHeap } from './min-heap.js';
 import { PrefillReplica } from './prefill-replica.js';
@@ -27,7 +28,7 @@ export interface FleetOptions {
   /** Prompt tokens per prefill batch (vLLM `max_num_batched_tokens`). */
   readonly prefillBatchTokens: number;
   /** KV transfer: bytes of KV cache per prompt token and the link's bandwidth. */
-  readonly kvTransfer: { readonly bytesPerToken: number; readonly gigabytesPerS: number };
+  readonly kvTransfer: KvLink;
   /** Replicas Ready at time 0 (a fleet that was already running before the trace). */
   readonly initialReplicas: Readonly<Record<Role, number>>;
 }
@@ -161,9 +162,10 @@ export class Fleet implements ReplicaHost {
 
   prefillDone(request: SimRequest, nowMs: number): void {
     request.prefillDoneMs = nowMs;
-    const { bytesPerToken, gigabytesPerS } = this.options.kvTransfer;
-    const transferMs = (request.inputTokens * bytesPerToken) / (gigabytesPerS * 1e6);
-    this.agenda.push(nowMs + transferMs, { kind: 'kv-arrived', request });
+    this.agenda.push(nowMs + kvTransferMs(request.inputTokens, this.options.kvTransfer), {
+      kind: 'kv-arrived',
+      request,
+    });
   }
 
   firstToken(request: SimRequest, nowMs: number): void {

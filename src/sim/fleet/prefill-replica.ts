@@ -3,9 +3,16 @@
 // than the budget runs alone, as chunked prefill would spread it over steps of the same total time),
 // and a batch time from the profile (latency-model.ts). When a batch ends, every request in it
 // starts its KV transfer to decode.
-import type { ReplicaHost, ReplicaLifecycle, ReplicaState, TimedReplica } from './replica.js';
+import { engineMetricsFor } from './replica.js';
+import type {
+  ReplicaHost,
+  ReplicaIdentity,
+  ReplicaLifecycle,
+  ReplicaState,
+  TimedReplica,
+} from './replica.js';
 import type { SimRequest } from './sim-request.js';
-import { EngineMetrics } from './vllm-page.js';
+import type { EngineMetrics } from './vllm-page.js';
 
 export class PrefillReplica implements ReplicaLifecycle, TimedReplica {
   readonly role = 'prefill' as const;
@@ -25,7 +32,7 @@ export class PrefillReplica implements ReplicaLifecycle, TimedReplica {
 
   constructor(
     host: ReplicaHost,
-    identity: { readonly key: string; readonly createdMs: number; readonly state: ReplicaState },
+    identity: ReplicaIdentity,
     options: { readonly modelName: string; readonly batchTokenBudget: number },
   ) {
     this.host = host;
@@ -33,11 +40,7 @@ export class PrefillReplica implements ReplicaLifecycle, TimedReplica {
     this.createdMs = identity.createdMs;
     this.state = identity.state;
     this.batchTokenBudget = options.batchTokenBudget;
-    this.metrics = new EngineMetrics(
-      options.modelName,
-      host.epochMs + identity.createdMs,
-      host.profile.kvCapacityTokens,
-    );
+    this.metrics = engineMetricsFor(host, identity, options.modelName);
   }
 
   /** Prompt tokens queued or being prefilled: the router's load measure. */

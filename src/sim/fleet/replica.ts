@@ -3,6 +3,7 @@
 import type { Role } from '../../decision/types.js';
 import type { FleetProfile } from './latency-model.js';
 import type { SimRequest } from './sim-request.js';
+import { EngineMetrics } from './vllm-page.js';
 
 /**
  * `starting` (cold start: pod created, model loading) -> `ready` (in the endpoints, takes work) ->
@@ -32,6 +33,22 @@ export interface ReplicaHost {
 export interface TimedReplica {
   readonly role: Role;
   onTimer(nowMs: number, version: number): void;
+}
+
+/** Who a new replica is: its pod key, when it was created (relative ms) and its first state. */
+export interface ReplicaIdentity {
+  readonly key: string;
+  readonly createdMs: number;
+  readonly state: ReplicaState;
+}
+
+/** A replica's engine metrics, its process started at creation (epoch time, as pages show it). */
+export function engineMetricsFor(
+  host: ReplicaHost,
+  identity: ReplicaIdentity,
+  modelName: string,
+): EngineMetrics {
+  return new EngineMetrics(modelName, host.epochMs + identity.createdMs, host.profile.kvCapacityTokens);
 }
 
 export interface ReplicaLifecycle {
