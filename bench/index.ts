@@ -7,6 +7,9 @@
 // 4. One metrics collection pass over 3,200 loopback endpoints (bench/collection.ts).
 // 5. Backtest of one hour of the Mooncake trace with all five systems (target <= 10 s wall), against
 //    the same trace through the fleet alone (static-peak, no metrics) (bench/backtest-speed.ts).
+// 6. External metrics API GETs at 64 concurrent for 10 s, next to a bare express handler returning
+//    the same bytes (target ratio >= 0.7) (bench/external-metrics.ts).
+// 7. KEDA gRPC GetMetrics at 1,000 req/s (target p99 <= 5 ms), next to a constant handler (bench/keda.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { decide } from '../src/decision/decide.js';
@@ -16,6 +19,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { benchBacktestSpeed } from './backtest-speed.js';
 import { benchExposition } from './exposition.js';
+import { benchExternalMetrics } from './external-metrics.js';
+import { benchKeda } from './keda.js';
 
 const root = new URL('../../', import.meta.url);
 const policyCount = 1000;
@@ -153,3 +158,5 @@ process.stdout.write(
   }),
 );
 await benchBacktestSpeed();
+for (const line of await benchExternalMetrics()) console.log(line);
+for (const line of await benchKeda()) console.log(line);

@@ -8,6 +8,16 @@ runCli(process.argv.slice(2), {
   nowMs: () => Date.now(),
   env: process.env,
   stderrIsTty: process.stderr.isTTY,
+  untilShutdown: () =>
+    new Promise<string>((resolve) => {
+      const stop = (signal: NodeJS.Signals): void => {
+        process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM');
+        // A second signal while stopping exits at once (the usual Ctrl-C Ctrl-C).
+        process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
+        resolve(signal);
+      };
+      process.once('SIGINT', stop).once('SIGTERM', stop);
+    }),
 }).then(
   (code) => {
     process.exitCode = code;

@@ -9,6 +9,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** True when stderr is a terminal: long-running commands then draw a progress bar there. */
   readonly stderrIsTty?: boolean;
+  /** Resolves with the signal name when the process is asked to stop (SIGINT, SIGTERM): long-running commands. */
+  readonly untilShutdown?: () => Promise<string>;
 }
 
 /** Exit codes from DESIGN.md: 0 ok, 2 invalid input, 1 internal error. */

@@ -5,6 +5,7 @@ import { runBacktestCommand } from './backtest.js';
 import { ExitCode, type CliIo } from './io.js';
 import { runPlan } from './plan.js';
 import { runScrape } from './scrape.js';
+import { runServe } from './serve.js';
 import { runValidate } from './validate.js';
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
@@ -94,6 +95,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         exitCode = await runBacktestCommand({ ...opts, ...loadOptions() }, io);
       },
     );
+  program
+    .command('serve')
+    .description('run the autoscaler: loops, outputs and leader election as the config says')
+    .requiredOption(
+      '--config <file>',
+      'serve config YAML (mode, policies, listeners, leader election, state)',
+    )
+    .option('--log-level <level>', 'pino level: debug, info, warn, error (env PDSCALER_LOG_LEVEL)')
+    .action(async (opts: { config: string; logLevel?: string }) => {
+      exitCode = await runServe({ ...opts, ...loadOptions() }, io);
+    });
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

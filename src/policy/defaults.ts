@@ -23,6 +23,8 @@ export const policyDefaults = {
   scaleDownStepPercent: 20,
   /** Dynamo load_scaling_down_sensitivity default 80 -> 0.8 (PR #9294). */
   scaleDownMargin: 0.8,
+  /** The HPA's --horizontal-pod-autoscaler-sync-period default (k8s-external-metrics-and-keda.md §2.3). */
+  loopIntervalS: 15,
   /** Four missed 15 s ticks. */
   staleAfterS: 60,
   correctionMaxFactor: 2,

@@ -10,7 +10,8 @@ import { compileMetrics, type MetricsSpec } from './metrics.js';
 import { compilePolicy, type ProfileResolver } from './compile.js';
 import { sortIssues, type PolicyIssue } from './issue.js';
 import { locate } from './locate.js';
-import { decodePolicyBytes, parsePolicyText, type ParsedPolicy } from './parse.js';
+import type { ParsedPolicy } from './parse.js';
+import { parseDocumentBytes, readDocumentBytes } from './read-document.js';
 import { namedProfiles, parseDynamoProfile } from './profiles.js';
 import { schemaIssues, type PathIssue } from './schema-issues.js';
 
@@ -97,31 +98,20 @@ function place(file: string, parsed: ParsedPolicy, issues: readonly PathIssue[])
 
 /** Validates and compiles policy bytes; `file` names them in messages and anchors relative paths. */
 export function loadPolicyBytes(file: string, bytes: Uint8Array, options: LoadOptions = {}): LoadResult {
-  const decoded = decodePolicyBytes(bytes);
-  if (!decoded.ok) return { ok: false, issues: decoded.issues.map((i) => ({ file, ...i })) };
-  const parsed = parsePolicyText(decoded.text);
-  if (!parsed.ok) return { ok: false, issues: sortIssues(parsed.issues.map((i) => ({ file, ...i }))) };
-  const checked = schemaIssues(parsed.parsed.value);
-  if (checked.document === undefined)
-    return { ok: false, issues: place(file, parsed.parsed, checked.issues) };
+  const parsed = parseDocumentBytes(file, bytes);
+  if (!parsed.ok) return parsed;
+  const checked = schemaIssues(parsed.value.value);
+  if (checked.document === undefined) return { ok: false, issues: place(file, parsed.value, checked.issues) };
   const compiled = compilePolicy(checked.document, profileResolver(file, options));
   const metrics = compileMetrics(checked.document.spec.metrics);
   if (compiled.spec === undefined || metrics.metrics === undefined) {
-    return { ok: false, issues: place(file, parsed.parsed, [...compiled.issues, ...metrics.issues]) };
+    return { ok: false, issues: place(file, parsed.value, [...compiled.issues, ...metrics.issues]) };
   }
   return { ok: true, spec: compiled.spec, metrics: Object.freeze(metrics.metrics) };
 }
 
 /** Reads and loads one policy file. A file that cannot be read is an issue at 1:1. */
 export function loadPolicyFile(file: string, options: LoadOptions = {}): LoadResult {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    return {
-      ok: false,
-      issues: [{ file, line: 1, col: 1, message: `cannot read policy: ${(error as Error).message}` }],
-    };
-  }
-  return loadPolicyBytes(file, bytes, options);
+  const bytes = readDocumentBytes(file, 'policy');
+  return bytes.ok ? loadPolicyBytes(file, bytes.value, options) : bytes;
 }

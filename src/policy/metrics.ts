@@ -11,6 +11,8 @@ import type { PolicyDocument } from './schema.js';
 export interface MetricsSpec {
   readonly source: 'engines' | 'prometheus';
   readonly engine: Engine;
+  /** Loop interval: one observation and one decision per interval. */
+  readonly intervalS: number;
   readonly model: string | undefined;
   readonly scrape: {
     readonly port: number | undefined;
@@ -86,6 +88,7 @@ export function compileMetrics(doc: MetricsDoc | undefined): { metrics?: Metrics
   const metrics: MetricsSpec = {
     source,
     engine: m.engine ?? 'vllm',
+    intervalS: ms(m.interval, d.loopIntervalS) / 1000,
     model: m.model,
     scrape: scrapeSpec(m.scrape),
     prometheus: prometheusSpec(m.prometheus),

@@ -35,8 +35,8 @@ function describeValue(value: unknown): string {
 type AnySchema = z.core.$ZodType;
 
 /** The object schema at a path, unwrapping optionals and arrays, for "allowed keys" lists. */
-function schemaAt(path: KeyPath): AnySchema | undefined {
-  let schema: AnySchema | undefined = policySchema;
+function schemaAt(root: AnySchema, path: KeyPath): AnySchema | undefined {
+  let schema: AnySchema | undefined = root;
   for (const segment of path) {
     schema = unwrap(schema);
     const def = (schema as { _zod: { def: Record<string, unknown> } } | undefined)?._zod.def;
@@ -58,9 +58,9 @@ function unwrap(schema: AnySchema | undefined): AnySchema | undefined {
   }
 }
 
-function allowedKeys(path: KeyPath): string[] {
+function allowedKeys(root: AnySchema, path: KeyPath): string[] {
   const def = (
-    schemaAt(path) as { _zod: { def: { type: string; shape?: Record<string, unknown> } } } | undefined
+    schemaAt(root, path) as { _zod: { def: { type: string; shape?: Record<string, unknown> } } } | undefined
   )?._zod.def;
   return def?.type === 'object' && def.shape !== undefined ? Object.keys(def.shape) : [];
 }
@@ -83,8 +83,8 @@ function typeName(expected: string): string {
 }
 
 /** zod reports an integer field's type as `number`; the schema knows better. */
-function expectedType(path: KeyPath, expected: string): string {
-  const def = (schemaAt(path) as { _zod: { def: { format?: string } } } | undefined)?._zod.def;
+function expectedType(root: AnySchema, path: KeyPath, expected: string): string {
+  const def = (schemaAt(root, path) as { _zod: { def: { format?: string } } } | undefined)?._zod.def;
   return expected === 'number' && (def?.format === 'safeint' || def?.format === 'int32') ? 'int' : expected;
 }
 
@@ -114,12 +114,12 @@ const formatNames: Readonly<Record<string, string>> = {
   ['/^https?:\\/\\/[^\\s]+$/']: 'an http:// or https:// URL',
 };
 
-function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
+function messageFor(root: AnySchema, issue: z.core.$ZodIssue, value: unknown): string {
   const where = formatPath(issue.path as KeyPath);
   const got = describeValue(value);
   switch (issue.code) {
     case 'invalid_type': {
-      const expected = typeName(expectedType(issue.path as KeyPath, issue.expected));
+      const expected = typeName(expectedType(root, issue.path as KeyPath, issue.expected));
       return value === undefined
         ? `${where} is required (${expected})`
         : `${where} = ${got}, must be ${expected}`;
@@ -138,24 +138,27 @@ function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
   }
 }
 
-/** Every schema problem in the document, each as its own issue. */
-export function schemaIssues(value: unknown): {
+/** Every problem of `value` against `schema` (the policy schema by default), each as its own issue. */
+export function schemaIssues<S extends z.ZodType = typeof policySchema>(
+  value: unknown,
+  schema: S = policySchema as unknown as S,
+): {
   issues: PathIssue[];
-  document: z.infer<typeof policySchema> | undefined;
+  document: z.infer<S> | undefined;
 } {
-  const result = policySchema.safeParse(value);
+  const result = schema.safeParse(value);
   if (result.success) return { issues: [], document: result.data };
   const issues = result.error.issues.flatMap((issue): PathIssue[] => {
     const path = issue.path as KeyPath;
     if (issue.code === 'unrecognized_keys') {
-      const allowed = allowedKeys(path).join(', ');
+      const allowed = allowedKeys(schema, path).join(', ');
       return issue.keys.map((key) => ({
         path: [...path, key],
         at: 'key',
         message: `${formatPath([...path, key])}: unknown key (allowed: ${allowed})`,
       }));
     }
-    return [{ path, at: 'value', message: messageFor(issue, valueAt(value, path)) }];
+    return [{ path, at: 'value', message: messageFor(schema, issue, valueAt(value, path)) }];
   });
   return { issues, document: undefined };
 }

@@ -194,6 +194,7 @@ const metricsSchema = z
       .optional()
       .describe('Scrape engine pods directly, or query Prometheus. @default engines'),
     engine: z.enum(Engines).optional().describe('Serving engine, for metric names. @default vllm'),
+    interval: duration('How often the loop reads the metrics and decides. @default 15s'),
     model: z
       .string()
       .min(1)

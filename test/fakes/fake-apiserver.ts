@@ -4,8 +4,9 @@
 // `/version`, namespaced list with equality label selectors, and `?watch=1` streams of JSON lines with
 // resourceVersions, replay from a resourceVersion and `410 Gone` once history is compacted.
 //
-// It is a small router over generic resource stores: later issues add RBG and `/scale` routes with
-// `server.route(...)` and `server.resource(...)` without touching the pod code. Tests drive it directly:
+// It is a small router over generic resource stores: fake-rest.ts and fake-cluster.ts add the REST verbs,
+// RBG, `/scale`, auth reviews and discovery with `server.route(...)` and `server.resource(...)` without
+// touching the pod code. Tests drive it directly:
 // `server.pods.apply(pod)`, `server.pods.remove(ns, name)`, `server.dropWatches()`, `server.failNext(...)`.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -94,7 +95,15 @@ class Revision {
   }
 }
 
-/** Namespaced objects of one kind, with an event history and live watchers. */
+/** How a store stamps and scopes its objects; pods keep the defaults (namespaced, no stamping). */
+export interface FakeResourceOptions {
+  /** When set, stored objects get `apiVersion`/`kind` as the apiserver returns them, and lists this apiVersion. */
+  readonly apiVersion?: string;
+  /** Cluster-scoped objects have no `metadata.namespace`; their "namespace" is `''`. @default true */
+  readonly namespaced?: boolean;
+}
+
+/** Objects of one kind, with an event history and live watchers. */
 export class FakeResource {
   private readonly objects = new Map<string, KubeObject>();
   private readonly history: HistoryEntry[] = [];
@@ -103,27 +112,36 @@ export class FakeResource {
   private minRv = 0;
   readonly kind: string;
   readonly listKind: string;
+  readonly apiVersion: string | undefined;
+  readonly namespaced: boolean;
   private readonly revision: Revision;
 
-  constructor(kind: string, revision: Revision) {
+  constructor(kind: string, revision: Revision, options: FakeResourceOptions = {}) {
     this.kind = kind;
     this.listKind = `${kind}List`;
     this.revision = revision;
+    this.apiVersion = options.apiVersion;
+    this.namespaced = options.namespaced ?? true;
   }
 
   /** Creates or replaces an object (ADDED or MODIFIED); fills uid and resourceVersion. Returns the stored copy. */
   apply(input: KubeObject): KubeObject {
-    const namespace = input.metadata?.namespace ?? 'default';
+    const namespace = this.namespaced ? (input.metadata?.namespace ?? 'default') : '';
     const name = input.metadata?.name;
     if (name === undefined) throw new Error('apply: metadata.name is required');
     const key = `${namespace}/${name}`;
     const previous = this.objects.get(key);
     const rv = this.revision.next();
-    const object: KubeObject = structuredClone(input);
+    const object: KubeObject =
+      this.apiVersion === undefined
+        ? structuredClone(input)
+        : { apiVersion: this.apiVersion, kind: this.kind, ...structuredClone(input) };
+    const meta = { ...object.metadata };
+    delete meta.namespace;
     object.metadata = {
-      ...object.metadata,
+      ...meta,
       name,
-      namespace,
+      ...(this.namespaced ? { namespace } : {}),
       uid: previous?.metadata?.uid ?? input.metadata?.uid ?? randomUUID(),
       resourceVersion: String(rv),
     };
@@ -150,7 +168,7 @@ export class FakeResource {
 
   list(namespace: string, selector: Selector = []): KubeObject[] {
     return [...this.objects.values()].filter(
-      (object) => object.metadata?.namespace === namespace && matchesSelector(selector, object),
+      (object) => namespaceOf(object) === namespace && matchesSelector(selector, object),
     );
   }
 
@@ -195,7 +213,7 @@ export class FakeResource {
     }
     sendJson(ctx.res, 200, {
       kind: this.listKind,
-      apiVersion: 'v1',
+      apiVersion: this.apiVersion ?? 'v1',
       metadata: { resourceVersion: String(this.revision.current) },
       items: this.list(namespace, selector),
     });
@@ -228,11 +246,16 @@ export class FakeResource {
   }
 }
 
+/** `''` for cluster-scoped objects. */
+function namespaceOf(object: KubeObject): string {
+  return object.metadata?.namespace ?? '';
+}
+
 /** Sends one history entry to one filtered watcher, with the apiserver's selector-transition rules. */
 function deliver(watcher: Watcher, entry: HistoryEntry): void {
   const inScope = (object: KubeObject | undefined) =>
     object !== undefined &&
-    object.metadata?.namespace === watcher.namespace &&
+    namespaceOf(object) === watcher.namespace &&
     matchesSelector(watcher.selector, object);
   const now = inScope(entry.object);
   if (entry.type === 'DELETED') {
@@ -314,11 +337,34 @@ export function sendStatus(res: ServerResponse, code: number, reason: string, me
   });
 }
 
-interface Fault {
+/** How an injected fault answers, beyond its status code. */
+export interface FaultOptions {
+  /** Only requests whose path matches. */
+  readonly path?: RegExp;
+  /** Only requests with this method (`PUT`, `PATCH`, ...). */
+  readonly method?: string;
+  /** Sent as `Retry-After` (seconds), as the apiserver does with 429. */
+  readonly retryAfterS?: number;
+}
+
+interface Fault extends FaultOptions {
   remaining: number;
   readonly status: number;
+}
+
+interface Delay {
+  remaining: number;
+  readonly ms: number;
   readonly path: RegExp | undefined;
 }
+
+const faultReasons: Readonly<Record<number, string>> = {
+  409: 'Conflict',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
 
 export interface FakeApiServerOptions {
   /** Bearer token clients must send. @default a random UUID */
@@ -338,6 +384,7 @@ export class FakeApiServer {
   private readonly resources = new Map<string, FakeResource>();
   private readonly routes: Route[] = [];
   private readonly faults: Fault[] = [];
+  private readonly delays: Delay[] = [];
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
@@ -376,12 +423,15 @@ export class FakeApiServer {
     return new FakeApiServer(server, `https://127.0.0.1:${port}`, options.token ?? randomUUID(), cert);
   }
 
-  /** The store for a resource plural, created on first use (later issues: RBGs, scaling adapters). */
-  resource(plural: string, kind = plural): FakeResource {
-    let store = this.resources.get(plural);
+  /**
+   * The store for a resource key (the plural, or `plural.group` outside the core group), created on
+   * first use; `options` only apply when this call creates it.
+   */
+  resource(key: string, kind = key, options: FakeResourceOptions = {}): FakeResource {
+    let store = this.resources.get(key);
     if (store === undefined) {
-      store = new FakeResource(kind, this.revision);
-      this.resources.set(plural, store);
+      store = new FakeResource(kind, this.revision, options);
+      this.resources.set(key, store);
     }
     return store;
   }
@@ -391,9 +441,18 @@ export class FakeApiServer {
     this.routes.push({ method, segments: pattern.split('/').filter((s) => s !== ''), handler });
   }
 
-  /** The next `count` requests whose path matches `path` (all when unset) fail with `status`. */
-  failNext(count: number, status = 500, path?: RegExp): void {
-    this.faults.push({ remaining: count, status, path });
+  /**
+   * The next `count` requests that match (all when no filter) fail with `status`; a `RegExp` third
+   * argument is the path filter.
+   */
+  failNext(count: number, status = 500, filter?: RegExp | FaultOptions): void {
+    const options = filter instanceof RegExp ? { path: filter } : (filter ?? {});
+    this.faults.push({ ...options, remaining: count, status });
+  }
+
+  /** The next `count` requests whose path matches wait `ms` before they are served. */
+  delayNext(count: number, ms: number, path?: RegExp): void {
+    this.delays.push({ remaining: count, ms, path });
   }
 
   /** Abruptly destroys every open watch connection (network drop); returns how many. */
@@ -451,10 +510,22 @@ export class FakeApiServer {
     return total;
   }
 
-  private takeFault(path: string): Fault | undefined {
-    const fault = this.faults.find((f) => f.remaining > 0 && (f.path === undefined || f.path.test(path)));
+  private takeFault(method: string, path: string): Fault | undefined {
+    const fault = this.faults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (f.path === undefined || f.path.test(path)) &&
+        (f.method === undefined || f.method === method),
+    );
     if (fault !== undefined) fault.remaining--;
     return fault;
+  }
+
+  private takeDelay(path: string): number {
+    const delay = this.delays.find((d) => d.remaining > 0 && (d.path === undefined || d.path.test(path)));
+    if (delay === undefined) return 0;
+    delay.remaining--;
+    return delay.ms;
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -465,9 +536,17 @@ export class FakeApiServer {
       sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
       return;
     }
-    const fault = this.takeFault(url.pathname);
+    const delayMs = this.takeDelay(url.pathname);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const fault = this.takeFault(method, url.pathname);
     if (fault !== undefined) {
-      sendStatus(res, fault.status, 'InternalError', `injected fault ${fault.status}`);
+      if (fault.retryAfterS !== undefined) res.setHeader('retry-after', String(fault.retryAfterS));
+      sendStatus(
+        res,
+        fault.status,
+        faultReasons[fault.status] ?? 'InternalError',
+        `injected fault ${fault.status}`,
+      );
       return;
     }
     const segments = url.pathname.split('/').filter((s) => s !== '');

@@ -100,6 +100,7 @@ describe('docs/policy.md', () => {
     ['spec.behavior.scaleDown.maxStepPercent', policyDefaults.scaleDownStepPercent],
     ['spec.behavior.scaleDown.margin', policyDefaults.scaleDownMargin],
     ['spec.behavior.staleAfter', `${policyDefaults.staleAfterS}s`],
+    ['spec.metrics.interval', `${policyDefaults.loopIntervalS}s`],
     ['spec.behavior.correction.maxFactor', policyDefaults.correctionMaxFactor],
     ['spec.behavior.correction.halfLife', `${policyDefaults.correctionHalfLifeS / 60}m`],
     ['spec.forecast.method', policyDefaults.forecastMethod],

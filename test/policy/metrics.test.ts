@@ -16,15 +16,23 @@ spec:
 const load = (metrics: string) => loadPolicyBytes('p.yaml', Buffer.from(base + metrics));
 
 describe('spec.metrics', () => {
-  it('defaults to scraping vLLM pods, 2 s per pod, stale after 3 misses', () => {
+  it('defaults to scraping vLLM pods every 15 s, 2 s per pod, stale after 3 misses', () => {
     const result = load('');
     expect(result.ok && result.metrics).toEqual({
       source: 'engines',
       engine: 'vllm',
+      intervalS: 15,
       model: undefined,
       scrape: { port: undefined, path: undefined, timeoutMs: 2000, staleAfterMisses: 3 },
       prometheus: undefined,
     });
+  });
+
+  it('takes the loop interval from spec.metrics.interval', () => {
+    const result = load(`  metrics:
+    interval: 30s
+`);
+    expect(result.ok && result.metrics.intervalS).toBe(30);
   });
 
   it('compiles a Prometheus source with a query override', () => {

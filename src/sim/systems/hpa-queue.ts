@@ -75,7 +75,7 @@ const milli = (x: number): number => Math.round(x * 1000);
  * GetExternalPerPodMetricReplicas (§5.2). Readiness is not consulted; with no pods and no load the
  * ratio is NaN, which is not outside the band, so it proposes the 0 pods it has (as Go does).
  */
-function perPodReplicas(
+export function hpaPerPodReplicas(
   usage: number,
   targetPerPod: number,
   statusReplicas: number,
@@ -132,7 +132,7 @@ export class HpaQueue implements SimAutoscaler {
     // §5.3: the only metric is invalid, so the HPA errors out and records nothing.
     if (metric === undefined) return current;
     const statusReplicas = fleet.ready + fleet.starting;
-    const proposal = perPodReplicas(metric, bounds.targetPerPod, statusReplicas, this.tolerance);
+    const proposal = hpaPerPodReplicas(metric, bounds.targetPerPod, statusReplicas, this.tolerance);
     return limitAndClamp(this.stabilize(role, current, proposal, input.nowMs), current, bounds);
   }
 

@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // PodApi over `@kubernetes/client-node`: CoreV1Api for lists (paged), Watch for the event stream.
-import {
-  ApiException,
-  CoreV1Api,
-  Observable,
-  Watch,
-  type KubeConfig,
-  type V1PodList,
-} from '@kubernetes/client-node';
+import { CoreV1Api, Observable, Watch, type KubeConfig, type V1PodList } from '@kubernetes/client-node';
+import { describeApiError } from '../../kube/api-error.js';
 import type { PodApi, PodList, PodWatchQuery, PodWatchSink } from './pods.js';
 
 export interface KubePodApiOptions {
@@ -15,22 +9,6 @@ export interface KubePodApiOptions {
   readonly pageSize?: number;
   /** Deadline of each list request in ms. @default 30000 */
   readonly listTimeoutMs?: number;
-}
-
-/** `HTTP 403: pods is forbidden: …`, not client-node's whole response dump. */
-function describeApiError(error: unknown): Error {
-  if (!(error instanceof ApiException)) return error instanceof Error ? error : new Error(String(error));
-  const body: unknown = error.body;
-  let detail = '';
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: unknown };
-      detail = typeof parsed.message === 'string' ? parsed.message : body.slice(0, 200);
-    } catch {
-      detail = body.slice(0, 200);
-    }
-  }
-  return new Error(`HTTP ${error.code}${detail === '' ? '' : `: ${detail}`}`, { cause: error });
 }
 
 /** A PodApi for the cluster `config` points at. */
