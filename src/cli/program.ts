@@ -2,6 +2,7 @@
 // The `pdscaler` command line (contracts in DESIGN.md).
 import { Command } from 'commander';
 import { runBacktestCommand } from './backtest.js';
+import { runDemo } from './demo.js';
 import { ExitCode, type CliIo } from './io.js';
 import { runPlan } from './plan.js';
 import { runScrape } from './scrape.js';
@@ -105,6 +106,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--log-level <level>', 'pino level: debug, info, warn, error (env PDSCALER_LOG_LEVEL)')
     .action(async (opts: { config: string; logLevel?: string }) => {
       exitCode = await runServe({ ...opts, ...loadOptions() }, io);
+    });
+  program
+    .command('demo')
+    .description(
+      'the live demo on one machine: simulated P/D fleet, in-memory Kubernetes API, pdscaler, status page',
+    )
+    .option('--port <port>', 'status page port (0 picks a free one)', '8080')
+    .option('--day <seconds>', 'seconds one simulated day of load takes', '1200')
+    .option('--log-level <level>', 'pino level (env PDSCALER_LOG_LEVEL)')
+    .action(async (opts: { port: string; day: string; logLevel?: string }) => {
+      exitCode = await runDemo({ ...opts, ...loadOptions() }, io);
     });
   try {
     await program.parseAsync([...argv], { from: 'user' });

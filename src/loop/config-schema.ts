@@ -97,6 +97,13 @@ export const serveConfigSchema = z
         keepalive: duration('Server keepalive ping interval on streams. @default 30s'),
       })
       .optional(),
+    statusPage: z
+      .strictObject({
+        address: z.string().min(1).optional().describe('@default 127.0.0.1'),
+        port: port.optional().describe('@default 8080'),
+      })
+      .optional()
+      .describe('Serve the live status page (plain HTTP, read-only: bind it to loopback or protect it).'),
     leaderElection: z
       .strictObject({
         enabled: z.boolean().optional().describe('@default true'),

@@ -67,6 +67,7 @@ export interface ServeConfig {
       }
     | undefined;
   readonly state: { readonly namespace: string; readonly name: string } | undefined;
+  readonly statusPage: { readonly address: string; readonly port: number } | undefined;
 }
 
 export type ServeConfigResult =
@@ -212,6 +213,10 @@ function resolveConfig(file: string, doc: Doc, policies: readonly LoadedPolicy[]
     keda: kedaOf(base, doc),
     leaderElection: leaderElectionOf(doc, policies[0]?.spec.namespace ?? 'default'),
     state: doc.state?.configMap,
+    statusPage:
+      doc.statusPage === undefined
+        ? undefined
+        : { address: doc.statusPage.address ?? '127.0.0.1', port: doc.statusPage.port ?? 8080 },
   };
 }
 

@@ -16,6 +16,7 @@ import { DecisionStateStore } from '../kube/state-store.js';
 import { startExternalMetricsApi, type ExternalMetricsApi } from '../serving/external-metrics/server.js';
 import { startKedaScaler, type KedaScaler } from '../serving/keda/server.js';
 import { SelfMetrics } from '../serving/self-metrics.js';
+import { startStatusPage, type StatusPage } from '../serving/status/server.js';
 import { loadServingTls, selfSignedServingTls, type ServingTls } from '../serving/tls.js';
 import { Scraper } from '../sources/scrape/scraper.js';
 import type { Timers } from '../sources/discovery/pods.js';
@@ -43,6 +44,7 @@ export interface RunningServe {
   readonly metrics: SelfMetrics;
   readonly externalMetrics: ExternalMetricsApi | undefined;
   readonly keda: KedaScaler | undefined;
+  readonly statusPage: StatusPage | undefined;
   /** Stops ticking, closes servers, releases the lease. */
   stop(): Promise<void>;
 }
@@ -110,6 +112,7 @@ class Runtime {
   readonly metrics = new SelfMetrics();
   externalMetrics: ExternalMetricsApi | undefined;
   keda: KedaScaler | undefined;
+  statusPage: StatusPage | undefined;
   private readonly config: ServeConfig;
   private readonly deps: ServeDeps;
   private readonly kubeConfig: KubeConfig;
@@ -181,6 +184,19 @@ class Runtime {
 
   private async startOutputs(): Promise<void> {
     const { config, deps } = this;
+    if (config.statusPage !== undefined) {
+      // Started first, so its history follows the board from the very first decision.
+      this.statusPage = await startStatusPage({
+        board: this.board,
+        host: config.statusPage.address,
+        port: config.statusPage.port,
+        nowMs: deps.nowMs,
+        logger: deps.logger,
+        metrics: this.metrics,
+        ready: () => this.readiness(),
+      });
+      deps.announce(`status page: ${this.statusPage.url}/`);
+    }
     if (config.externalMetrics !== undefined) {
       const em = config.externalMetrics;
       const tls = await servingTls(config, deps.nowMs());
@@ -340,7 +356,7 @@ class Runtime {
     for (const source of this.sources) source.stop();
     await this.elector?.stop();
     this.auth?.close();
-    await Promise.all([this.externalMetrics?.close(), this.keda?.close()]);
+    await Promise.all([this.externalMetrics?.close(), this.keda?.close(), this.statusPage?.close()]);
     this.scraper.close();
   }
 }
@@ -359,6 +375,7 @@ export async function startServe(config: ServeConfig, deps: ServeDeps): Promise<
     metrics: runtime.metrics,
     externalMetrics: runtime.externalMetrics,
     keda: runtime.keda,
+    statusPage: runtime.statusPage,
     stop: async () => {
       await runtime.stop();
     },

@@ -25,7 +25,7 @@ export interface LoadOptions {
 }
 
 /** The repository root: the nearest folder above this module with a package.json (src/ or dist/src/). */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;

@@ -10,7 +10,11 @@ import { Engines, PromSignals } from '../sources/prometheus/templates.js';
 /** Go/Kubernetes-style durations: `30s`, `5m`, `1h30m`, `250ms`. */
 export const durationPattern = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 const duration = (description: string): z.ZodOptional<z.ZodString> =>
-  z.string().regex(durationPattern).describe(`${description} Duration such as 30s, 5m or 1h30m.`).optional();
+  z
+    .string()
+    .regex(durationPattern)
+    .describe(description.replace(/( @default .*)?$/, ' Duration such as 30s, 5m or 1h30m.$1'))
+    .optional();
 
 const replicaCount = z.int().min(0).max(10_000);
 
@@ -109,22 +113,28 @@ const gpuBudgetSchema = z.strictObject({
 
 const stepSchema = (direction: string) =>
   z.strictObject({
-    stabilizationWindow: duration(`How long demand must ask for a ${direction} before it happens.`),
+    stabilizationWindow: duration(
+      `How long demand must ask for a ${direction} before it happens. @default ${direction === 'scale up' ? '30s' : '5m'}`,
+    ),
     maxStepReplicas: z
       .int()
       .min(1)
       .optional()
-      .describe(`Replicas one tick may ${direction} by (the larger of this and maxStepPercent applies).`),
+      .describe(
+        `Replicas one tick may ${direction} by (the larger of this and maxStepPercent applies). @default ${direction === 'scale up' ? 4 : 1}`,
+      ),
     maxStepPercent: z
       .number()
       .min(0)
       .max(1000)
       .optional()
-      .describe(`Percent of current replicas one tick may ${direction} by.`),
+      .describe(
+        `Percent of current replicas one tick may ${direction} by. @default ${direction === 'scale up' ? 100 : 20}`,
+      ),
   });
 
 const behaviorSchema = z.strictObject({
-  scaleUp: stepSchema('scale up').optional().describe('@default window 30s, step max(4, 100%)'),
+  scaleUp: stepSchema('scale up').optional().describe('How fast replicas are added.'),
   scaleDown: stepSchema('scale down')
     .extend({
       margin: z
@@ -136,7 +146,7 @@ const behaviorSchema = z.strictObject({
     })
     .strict()
     .optional()
-    .describe('@default window 5m, step max(1, 20%), margin 0.8'),
+    .describe('How fast replicas are removed.'),
   staleAfter: duration('A metric older than this is stale and its role holds. @default 60s'),
   correction: z
     .strictObject({
@@ -269,7 +279,12 @@ export const policySchema = z
         namespace: z.string().min(1).max(63).optional().describe('@default metadata.namespace'),
       }),
       roles: z.strictObject({ prefill: roleSchema, decode: roleSchema }),
-      scaleToZero: z.boolean().optional().describe('Allow minReplicas 0. @default false'),
+      scaleToZero: z
+        .boolean()
+        .optional()
+        .describe(
+          'Allow minReplicas 0; a role reaches 0 only after zero demand for its whole scale-down window. @default false',
+        ),
       slo: sloSchema,
       capacity: capacitySchema,
       ratio: ratioSchema.optional(),

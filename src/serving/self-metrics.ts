@@ -24,7 +24,7 @@ export class SelfMetrics {
   });
   readonly sourceErrors = new Counter({
     name: 'pdscaler_source_errors_total',
-    help: 'Source failures by kind (scrape, prometheus, kube, deadline).',
+    help: "Source failures by kind: metrics (a role's metrics incomplete), kube (scaling adapter unreadable), deadline (tick deadline hit).",
     labelNames: ['policy', 'role', 'kind'] as const,
     registers: [this.registry],
   });

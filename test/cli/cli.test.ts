@@ -181,11 +181,6 @@ describe('pdscaler plan', () => {
 });
 
 describe('npm scripts', () => {
-  it('npm start decides on the bundled example', async () => {
-    const { stdout } = await promisify(execFile)('npm', ['start', '--silent'], { cwd: root });
-    expect(stdout).toContain('policy serving/llama-8b-chat');
-  });
-
   it('npx pdscaler runs the project binary', async () => {
     const { stdout } = await promisify(execFile)('npx', ['--no-install', 'pdscaler', 'validate', policy], {
       cwd: root,

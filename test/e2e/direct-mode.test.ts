@@ -4,7 +4,7 @@
 // tick after the up window; load falls -> down only after the down window; an engine dies -> hold
 // and a Warning event; SIGTERM -> clean exit with the lease released.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScaleWrite } from '../fakes/fake-cluster.js';
+import type { ScaleWrite } from '../../src/demo/cluster/fake-cluster.js';
 import {
   namespace,
   rbgName,

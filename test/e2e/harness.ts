@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FakeCluster } from '../fakes/fake-cluster.js';
+import { FakeCluster } from '../../src/demo/cluster/fake-cluster.js';
 import { makePod, rbgLabels } from '../fakes/pods.js';
 import { LiveEngine } from './live-engine.js';
 

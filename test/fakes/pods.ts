@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pod objects as the apiserver returns them, built from only what a test cares about.
-import type { KubeObject } from './fake-apiserver.js';
+import type { KubeObject } from '../../src/demo/cluster/fake-apiserver.js';
 
 export interface PodSpecLite {
   readonly name: string;

@@ -9,8 +9,8 @@ import {
   externalMetricsApiService,
   foreignOwnerMessage,
 } from '../../src/kube/apiservice.js';
-import { FakeCluster } from '../fakes/fake-cluster.js';
-import { testCertificate } from '../fakes/tls.js';
+import { FakeCluster } from '../../src/demo/cluster/fake-cluster.js';
+import { testCertificate } from '../../src/demo/cluster/tls.js';
 
 const ours = { namespace: 'pdscaler-system', name: 'pdscaler' };
 const name = externalMetricsApiService.name;

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDelegatedAuth, type DelegatedAuth } from '../../src/kube/delegated-auth.js';
 import type { AuthenticationConfig } from '../../src/serving/auth/delegate.js';
-import { FakeCluster } from '../fakes/fake-cluster.js';
+import { FakeCluster } from '../../src/demo/cluster/fake-cluster.js';
 
 const logger = pino({ level: 'silent' });
 const hpaUser = 'system:serviceaccount:kube-system:horizontal-pod-autoscaler';

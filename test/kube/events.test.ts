@@ -4,8 +4,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventRecorder, holdingReplicasEvent, scaledRoleEvent, type RbgRef } from '../../src/kube/events.js';
-import type { KubeObject } from '../fakes/fake-apiserver.js';
-import { FakeCluster } from '../fakes/fake-cluster.js';
+import type { KubeObject } from '../../src/demo/cluster/fake-apiserver.js';
+import { FakeCluster } from '../../src/demo/cluster/fake-cluster.js';
 
 const t0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 let cluster: FakeCluster;

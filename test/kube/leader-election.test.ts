@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderElector, type LeaderElectionOptions } from '../../src/kube/leader-election.js';
 import type { Sleep } from '../../src/kube/retry.js';
 import { SelfMetrics } from '../../src/serving/self-metrics.js';
-import { FakeCluster } from '../fakes/fake-cluster.js';
+import { FakeCluster } from '../../src/demo/cluster/fake-cluster.js';
 import { eventually } from '../sources/discovery/eventually.js';
 
 const ns = 'pdscaler-system';

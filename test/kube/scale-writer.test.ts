@@ -7,7 +7,7 @@ import { kubeScalingAdapterApi, type RoleRef, type ScalingAdapterApi } from '../
 import { defaultRetryPolicy, fullJitterDelayMs } from '../../src/kube/retry.js';
 import { ScaleWriter } from '../../src/kube/scale-writer.js';
 import { SelfMetrics } from '../../src/serving/self-metrics.js';
-import { FakeCluster } from '../fakes/fake-cluster.js';
+import { FakeCluster } from '../../src/demo/cluster/fake-cluster.js';
 
 const ns = 'serving';
 let cluster: FakeCluster;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/decision/decide.js';
 import type { DecisionState } from '../../src/decision/types.js';
 import { DecisionStateStore, stateDataKey } from '../../src/kube/state-store.js';
-import { FakeCluster } from '../fakes/fake-cluster.js';
+import { FakeCluster } from '../../src/demo/cluster/fake-cluster.js';
 import { makeObservation, makeSpec, t0 } from '../helpers/spec.js';
 
 let cluster: FakeCluster;

@@ -117,3 +117,15 @@ describe('examples/serve', () => {
     expect(result.ok ? result.config.mode : result.issues.map(formatIssue)).toBe(name);
   });
 });
+
+describe('statusPage', () => {
+  it('serves the status page on loopback port 8080 unless the config says otherwise', () => {
+    const { result } = load(`${header}mode: direct\npolicies: [chat.yaml]\nstatusPage: {}\n`);
+    expect(result.ok && result.config.statusPage).toEqual({ address: '127.0.0.1', port: 8080 });
+  });
+
+  it('has no status page when the config does not ask for one', () => {
+    const { result } = load(`${header}mode: direct\npolicies: [chat.yaml]\n`);
+    expect(result.ok && result.config.statusPage).toBeUndefined();
+  });
+});

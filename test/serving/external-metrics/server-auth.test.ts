@@ -14,7 +14,7 @@ import {
 import { SelfMetrics } from '../../../src/serving/self-metrics.js';
 import { selfSignedServingTls, type ServingTls } from '../../../src/serving/tls.js';
 import { seconds, t0 } from '../../helpers/spec.js';
-import { FakeCluster } from '../../fakes/fake-cluster.js';
+import { FakeCluster } from '../../../src/demo/cluster/fake-cluster.js';
 import { makeCa, makeClientCert, type KeyPair } from '../auth/certificates.js';
 import { get, type GetOptions } from './https-client.js';
 import { publishedPolicy } from './published.js';

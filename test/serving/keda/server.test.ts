@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { generate } from 'selfsigned';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectExternalScaler } from '../../../src/serving/keda/client.js';
-import { testCertificate } from '../../fakes/tls.js';
+import { testCertificate } from '../../../src/demo/cluster/tls.js';
 import { callError, publishPolicy, startHarness, triggerRef, type Harness } from './harness.js';
 
 let harness: Harness | undefined;

@@ -12,7 +12,7 @@ import { RolePodDiscovery } from '../../../src/sources/discovery/pods.js';
 import { Scraper } from '../../../src/sources/scrape/scraper.js';
 import { TargetHealth } from '../../../src/sources/scrape/target-health.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
-import { FakeApiServer } from '../../fakes/fake-apiserver.js';
+import { FakeApiServer } from '../../../src/demo/cluster/fake-apiserver.js';
 import { renderVllmPage, type FakeVllmSpec } from '../../fakes/fake-engine.js';
 import { HttpTarget } from '../../fakes/http-target.js';
 import { makePod, rbgLabels } from '../../fakes/pods.js';

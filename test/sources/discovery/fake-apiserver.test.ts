@@ -3,7 +3,7 @@
 import { ApiException, CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubePodApi } from '../../../src/sources/discovery/kube-pod-api.js';
-import { FakeApiServer } from '../../fakes/fake-apiserver.js';
+import { FakeApiServer } from '../../../src/demo/cluster/fake-apiserver.js';
 import { makePod } from '../../fakes/pods.js';
 import { eventually } from './eventually.js';
 

@@ -6,7 +6,7 @@ import { kubePodApi } from '../../../src/sources/discovery/kube-pod-api.js';
 import type { RoleRef } from '../../../src/sources/discovery/labels.js';
 import { RolePodDiscovery, type DiscoveryStatus } from '../../../src/sources/discovery/pods.js';
 import type { MetricsLocation } from '../../../src/sources/discovery/endpoint.js';
-import { FakeApiServer } from '../../fakes/fake-apiserver.js';
+import { FakeApiServer } from '../../../src/demo/cluster/fake-apiserver.js';
 import { legacyRbgLabels, makePod, rbgLabels } from '../../fakes/pods.js';
 import { eventually } from './eventually.js';
 
