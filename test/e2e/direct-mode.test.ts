@@ -69,10 +69,16 @@ describe('pdscaler serve in direct mode', () => {
     expect(scenario.cluster.adapters.store.get(namespace, `${rbgName}-prefill`)?.spec).toMatchObject({
       replicas: 2,
     });
-    const events = scenario.cluster.events.store.list(namespace).filter((e) => e.reason === 'ScaledRole');
-    expect(events.map((e) => e.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^prefill 1 -> 2: /)]),
+    // The Event follows the /scale write it reports.
+    const event = await until(
+      () =>
+        scenario.cluster.events.store
+          .list(namespace)
+          .find((e) => e.reason === 'ScaledRole' && String(e.message).startsWith('prefill 1 -> 2: ')),
+      5_000,
+      'the ScaledRole event of the scale-up',
     );
+    expect(event.type).toBe('Normal');
   }, 20_000);
 
   it('scales down only after the down window once the load falls back', async () => {

@@ -69,9 +69,15 @@ describe('leader failover', () => {
     // takeover (killed + 3 s lease + 8 s) would end.
     expect(down.atMs - fallMs).toBeGreaterThanOrEqual(8000);
     expect(down.atMs).toBeLessThan(killedMs + 3000 + 8000);
-    const scaledDown = scenario.cluster.events.store
-      .list(namespace)
-      .find((e) => e.reason === 'ScaledRole' && String(e.message).startsWith('prefill 2 -> 1'));
-    expect(scaledDown?.reportingInstance).toBe('pdscaler-b');
+    // The Event follows the /scale write it reports.
+    const scaledDown = await until(
+      () =>
+        scenario.cluster.events.store
+          .list(namespace)
+          .find((e) => e.reason === 'ScaledRole' && String(e.message).startsWith('prefill 2 -> 1')),
+      5_000,
+      'the ScaledRole event of the scale-down',
+    );
+    expect(scaledDown.reportingInstance).toBe('pdscaler-b');
   }, 60_000);
 });
