@@ -13,6 +13,20 @@ import type { Trace, TraceRequest } from '../sim/trace/types.js';
 
 export const sharedTracePath = resolve(defaultProfilesDir, '../traces/mooncake_conversation_trace.jsonl');
 
+/**
+ * Starts the day `offsetS` in: the requests before it move to the end. The demo opens on the morning
+ * ramp, so scaling shows within its first minutes instead of after the night's trough.
+ */
+function rotate(trace: Trace, offsetS: number, dayS: number): Trace {
+  const offsetMs = offsetS * 1000;
+  const shifted = trace.requests.map((r) => ({
+    ...r,
+    arrivalMs: r.arrivalMs >= offsetMs ? r.arrivalMs - offsetMs : r.arrivalMs + dayS * 1000 - offsetMs,
+  }));
+  shifted.sort((a, b) => a.arrivalMs - b.arrivalMs);
+  return { ...trace, requests: shifted, durationS: dayS };
+}
+
 /** Appends copies of the trace, each `periodS` after the previous one, until `totalS`. */
 function repeat(trace: Trace, periodS: number, totalS: number): Trace {
   const requests: TraceRequest[] = [];
@@ -50,6 +64,9 @@ function syntheticTrace(dayS: number, peakPerS: number, seed: number): Trace {
   return { name: 'synthetic-day', requests, durationS: dayS, transforms: [] };
 }
 
+/** Where the demo's day opens: a third in, on the rise towards the day's peak. */
+const morningShare = 1 / 3;
+
 export interface DemoTraceOptions {
   /** Seconds one simulated day takes. */
   readonly dayS: number;
@@ -74,5 +91,5 @@ export async function demoTrace(options: DemoTraceOptions): Promise<Trace> {
         step(`scale:${options.scale}:seed=7`),
       ])
     : syntheticTrace(options.dayS, 4 * options.scale, 7);
-  return repeat(day, options.dayS, options.totalS);
+  return repeat(rotate(day, options.dayS * morningShare, options.dayS), options.dayS, options.totalS);
 }

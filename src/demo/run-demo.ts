@@ -39,8 +39,8 @@ export interface RunningDemo {
 
 /** The demo runs the policy in examples/demo/: short interval, cold start and windows. */
 export const demoPolicyFile = resolve(packageRoot(), 'examples/demo/policy.yaml');
-/** Sized so the day's peak needs several replicas per role of the 8B profile. */
-const traceScale = 3;
+/** The trace as recorded: its day-shaped peak needs several prefill replicas of the 8B profile. */
+const traceScale = 1;
 /** The replicas' cold start: short, so the demo shows scale-ups landing within its minutes. */
 const demoColdStartS = 20;
 

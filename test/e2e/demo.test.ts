@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_MISSING, findChromium, runHeadless } from '../helpers/chromium.js';
-import { decodePng, PNG_SIGNATURE, type PngImage } from '../helpers/png.js';
+import { decodePng, nonWhiteFraction, PNG_SIGNATURE } from '../helpers/png.js';
 import { repoRoot, until } from './harness.js';
 
 const binary = findChromium();
@@ -36,15 +36,6 @@ function groupAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function nonBackgroundFraction(image: PngImage): number {
-  let drawn = 0;
-  for (let at = 0; at < image.pixels.length; at += image.channels) {
-    const [r = 255, g = 255, b = 255] = [image.pixels[at], image.pixels[at + 1], image.pixels[at + 2]];
-    if (r < 240 || g < 240 || b < 240) drawn += 1;
-  }
-  return drawn / (image.width * image.height);
 }
 
 beforeAll(() => {
@@ -125,7 +116,7 @@ describe.skipIf(skip)(skip ? `npm start (skipped: ${CHROMIUM_MISSING})` : 'npm s
     console.log(`demo: status page screenshot ${out}`);
     const png = readFileSync(out);
     expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
-    expect(nonBackgroundFraction(decodePng(png))).toBeGreaterThan(0.02);
+    expect(nonWhiteFraction(decodePng(png))).toBeGreaterThan(0.02);
   }, 130_000);
 
   it('stops on Ctrl-C with exit 0 and leaves no process behind', async () => {

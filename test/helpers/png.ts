@@ -96,3 +96,26 @@ export function decodePng(png: Buffer): PngImage {
   }
   return { width, height, channels, pixels };
 }
+
+/** Pixels within `tolerance` per channel of each `#rrggbb` colour: anti-aliasing leaves line centres exact enough. */
+export function countColours(image: PngImage, colours: readonly string[], tolerance: number): number[] {
+  const rgb = colours.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
+  const counts = colours.map(() => 0);
+  for (let at = 0; at < image.pixels.length; at += image.channels) {
+    const [r, g, b] = [image.pixels[at]!, image.pixels[at + 1]!, image.pixels[at + 2]!];
+    rgb.forEach(([cr, cg, cb], i) => {
+      if (Math.abs(r - cr!) <= tolerance && Math.abs(g - cg!) <= tolerance && Math.abs(b - cb!) <= tolerance)
+        counts[i]! += 1;
+    });
+  }
+  return counts;
+}
+
+/** The share of pixels darker than near-white (245 on any channel): how much of a page was drawn. */
+export function nonWhiteFraction(image: PngImage): number {
+  let nonWhite = 0;
+  for (let at = 0; at < image.pixels.length; at += image.channels) {
+    if (image.pixels[at]! < 245 || image.pixels[at + 1]! < 245 || image.pixels[at + 2]! < 245) nonWhite += 1;
+  }
+  return nonWhite / (image.width * image.height);
+}

@@ -13,7 +13,7 @@ import { statusColors } from '../../../src/serving/status/charts.js';
 import { DecisionHistory } from '../../../src/serving/status/history.js';
 import { startStatusPage, type StatusPage } from '../../../src/serving/status/server.js';
 import { CHROMIUM_MISSING, findChromium, runHeadless } from '../../helpers/chromium.js';
-import { PNG_SIGNATURE, decodePng, pngSize, type PngImage } from '../../helpers/png.js';
+import { PNG_SIGNATURE, countColours, decodePng, nonWhiteFraction, pngSize } from '../../helpers/png.js';
 import { boundedSpec, PolicyTicker } from './published.js';
 
 const binary = findChromium();
@@ -38,28 +38,6 @@ function loadAt(i: number) {
     ttftMs: 250 + 350 * wave,
     tpotMs: 30 + 30 * (1 - wave),
   };
-}
-
-/** Pixels within `tolerance` per channel of each colour (as in test/sim/report/chromium.test.ts). */
-function countColours(image: PngImage, colours: readonly string[], tolerance: number): number[] {
-  const rgb = colours.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
-  const counts = colours.map(() => 0);
-  for (let at = 0; at < image.pixels.length; at += image.channels) {
-    const [r, g, b] = [image.pixels[at]!, image.pixels[at + 1]!, image.pixels[at + 2]!];
-    rgb.forEach(([cr, cg, cb], i) => {
-      if (Math.abs(r - cr!) <= tolerance && Math.abs(g - cg!) <= tolerance && Math.abs(b - cb!) <= tolerance)
-        counts[i]! += 1;
-    });
-  }
-  return counts;
-}
-
-function nonWhiteFraction(image: PngImage): number {
-  let nonWhite = 0;
-  for (let at = 0; at < image.pixels.length; at += image.channels) {
-    if (image.pixels[at]! < 245 || image.pixels[at + 1]! < 245 || image.pixels[at + 2]! < 245) nonWhite += 1;
-  }
-  return nonWhite / (image.width * image.height);
 }
 
 /** The page in headless chromium for `VIRTUAL_TIME_BUDGET_MS` of browser time, then `args`' output. */

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemColors } from '../../../src/sim/report/charts.js';
 import { renderReportHtml } from '../../../src/sim/report/html.js';
 import { CHROMIUM_MISSING, findChromium, runHeadless } from '../../helpers/chromium.js';
-import { PNG_SIGNATURE, decodePng, pngSize } from '../../helpers/png.js';
-import type { PngImage } from '../../helpers/png.js';
+import { PNG_SIGNATURE, countColours, decodePng, nonWhiteFraction, pngSize } from '../../helpers/png.js';
 import { sampleReportData } from './sample-data.js';
 
 const binary = findChromium();
@@ -24,28 +23,6 @@ const HEIGHT = 2400;
 
 let dir: string | undefined;
 let url: string;
-
-/** Pixels within `tolerance` per channel of each colour: anti-aliasing leaves line centres exact enough. */
-function countColours(image: PngImage, colours: readonly string[], tolerance: number): number[] {
-  const rgb = colours.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
-  const counts = colours.map(() => 0);
-  for (let at = 0; at < image.pixels.length; at += image.channels) {
-    const [r, g, b] = [image.pixels[at]!, image.pixels[at + 1]!, image.pixels[at + 2]!];
-    rgb.forEach(([cr, cg, cb], i) => {
-      if (Math.abs(r - cr!) <= tolerance && Math.abs(g - cg!) <= tolerance && Math.abs(b - cb!) <= tolerance)
-        counts[i]! += 1;
-    });
-  }
-  return counts;
-}
-
-function nonWhiteFraction(image: PngImage): number {
-  let nonWhite = 0;
-  for (let at = 0; at < image.pixels.length; at += image.channels) {
-    if (image.pixels[at]! < 245 || image.pixels[at + 1]! < 245 || image.pixels[at + 2]! < 245) nonWhite += 1;
-  }
-  return nonWhite / (image.width * image.height);
-}
 
 describe.skipIf(skip)(
   skip ? `report in real chromium (skipped: ${CHROMIUM_MISSING})` : 'report in real chromium',
