@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { writeJson } from '../../serving/kube-status.js';
 import { testCertificate } from './tls.js';
 
 /** Any Kubernetes object: only `metadata` is interpreted. */
@@ -325,10 +326,9 @@ function matchRoute(
   return params;
 }
 
+/** JSON with its status code: the same writer pdscaler's external metrics API answers with. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  writeJson(res, status, body);
 }
 
 /** A `metav1.Status` failure, the body every apiserver error has. */
