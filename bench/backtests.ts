@@ -2,35 +2,12 @@
 // `npm run backtests`: runs the documented backtest matrix through the CLI (`pdscaler backtest
 // --json`, exactly as a user would) and rewrites the table in docs/backtests.md between its markers,
 // so the published numbers are always the output of the command written in that file.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli/program.js';
+import { recoveryCell } from '../src/cli/backtest.js';
+import { caseLabel, cases, root, traces, type Case } from './backtest-cases.js';
+import { rewriteSections } from './doc-markers.js';
 import type { BacktestSummary } from '../src/sim/result.js';
-
-const root = new URL('../../', import.meta.url);
-const traces = fileURLToPath(new URL('../shared/traces/', root));
-
-interface Case {
-  readonly policy: string;
-  readonly trace: string;
-  readonly transforms: readonly string[];
-}
-
-/** The matrix of issue 4: both shared traces at 1x and day-shaped at a rate needing several replicas. */
-export const cases: readonly Case[] = [
-  { policy: 'policies/long-context-h200.yaml', trace: 'mooncake_conversation_trace.jsonl', transforms: [] },
-  {
-    policy: 'policies/long-context-h200.yaml',
-    trace: 'mooncake_conversation_trace.jsonl',
-    transforms: ['day:1h', 'scale:10'],
-  },
-  { policy: 'policies/code-assistant-h200.yaml', trace: 'AzureLLMInferenceTrace_code.csv', transforms: [] },
-  {
-    policy: 'policies/code-assistant-h200.yaml',
-    trace: 'AzureLLMInferenceTrace_code.csv',
-    transforms: ['day:1h', 'scale:10'],
-  },
-];
 
 async function runCase(c: Case): Promise<BacktestSummary> {
   let out = '';
@@ -48,20 +25,43 @@ async function runCase(c: Case): Promise<BacktestSummary> {
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+const label = caseLabel;
 
 function rows(c: Case, summary: BacktestSummary): string[] {
   const oracle = summary.results.find((r) => r.name === 'oracle')?.gpuHours ?? NaN;
-  const label = `${c.trace.replace(/\..*$/, '')} ${c.transforms.length === 0 ? '1x' : c.transforms.join(' ')}`;
   return summary.results.map(
     (r) =>
-      `| ${label} | ${r.name} | ${pct(r.sloAttainment.both)} | ${pct(r.sloAttainment.ttft)} | ${pct(r.sloAttainment.tpot)} | ${r.gpuHours.toFixed(2)} | ${(r.gpuHours / oracle).toFixed(2)}x | ${r.scaleEvents} | ${r.directionChanges} | ${r.peakReplicas.prefill}/${r.peakReplicas.decode} |`,
+      `| ${label(c)} | ${r.name} | ${pct(r.sloAttainment.both)} | ${pct(r.sloAttainment.ttft)} | ${pct(r.sloAttainment.tpot)} | ${r.gpuHours.toFixed(2)} | ${(r.gpuHours / oracle).toFixed(2)}x | ${Math.round(r.goodputPerGpuHour)} | ${r.ratioDeviation.toFixed(2)} | ${recoveryCell(r.timeToRecover)} | ${r.scaleEvents} | ${r.directionChanges} | ${r.peakReplicas.prefill}/${r.peakReplicas.decode} |`,
   );
+}
+
+/** The peers issue 7 sets the bar against: pdscaler must beat both on goodput/GPU-h at >= attainment. */
+const peers = ['heteroscale', 'blitzscale-bands'] as const;
+
+/** One row per case and peer: the goodput ratio, the attainment difference, and whether pdscaler wins. */
+function peerRows(c: Case, summary: BacktestSummary): string[] {
+  const ours = summary.results.find((r) => r.name === 'pdscaler');
+  if (ours === undefined) return [];
+  return peers.flatMap((name) => {
+    const peer = summary.results.find((r) => r.name === name);
+    if (peer === undefined) return [];
+    const goodput = ours.goodputPerGpuHour / peer.goodputPerGpuHour;
+    const attainment = (ours.sloAttainment.both - peer.sloAttainment.both) * 100;
+    const wins = goodput > 1 && attainment >= 0;
+    return [
+      `| ${label(c)} | ${name} | ${goodput.toFixed(2)}x | ${attainment >= 0 ? '+' : ''}${attainment.toFixed(2)} pp | ${wins ? 'yes' : 'no'} |`,
+    ];
+  });
 }
 
 async function main(): Promise<void> {
   const lines = [
-    '| case | system | both SLOs | TTFT | TPOT | GPU-h | x oracle | scale events | direction changes | peak P/D |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| case | system | both SLOs | TTFT | TPOT | GPU-h | x oracle | goodput/GPU-h | ratio dev. | recover mean/max s | scale events | direction changes | peak P/D |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const verdicts = [
+    '| case | peer | pdscaler goodput/GPU-h ÷ peer | both SLOs, pdscaler − peer | pdscaler wins |',
+    '| --- | --- | ---: | ---: | :---: |',
   ];
   for (const c of cases) {
     const started = performance.now();
@@ -70,16 +70,13 @@ async function main(): Promise<void> {
       `${c.trace} ${c.transforms.join(' ')}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
     );
     lines.push(...rows(c, summary));
+    verdicts.push(...peerRows(c, summary));
   }
-  const docPath = new URL('docs/backtests.md', root);
-  const doc = readFileSync(docPath, 'utf8');
-  const begin = '<!-- backtests:begin -->';
-  const end = '<!-- backtests:end -->';
-  const from = doc.indexOf(begin);
-  const to = doc.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`docs/backtests.md has no ${begin} ... ${end} markers`);
-  writeFileSync(docPath, `${doc.slice(0, from + begin.length)}\n${lines.join('\n')}\n${doc.slice(to)}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  await rewriteSections(new URL('docs/backtests.md', root), {
+    backtests: lines,
+    'backtests-peers': verdicts,
+  });
+  process.stdout.write(`${lines.join('\n')}\n\n${verdicts.join('\n')}\n`);
 }
 
 await main();

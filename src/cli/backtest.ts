@@ -9,7 +9,7 @@ import { loadPolicyFile, readNamedProfile, type LoadOptions } from '../policy/lo
 import { defaultSimParameters, runBacktest } from '../sim/backtest.js';
 import { dynamoFleetProfile } from '../sim/fleet/latency-model.js';
 import { renderReportHtml } from '../sim/report/html.js';
-import { SystemNames, type BacktestSummary, type SystemName } from '../sim/result.js';
+import { SystemNames, type BacktestSummary, type SystemName, type SystemResult } from '../sim/result.js';
 import { loadTrace, TraceError } from '../sim/trace/load.js';
 import { applyTransforms, parseTransformSpec, type TransformStep } from '../sim/trace/transform-spec.js';
 import type { Trace } from '../sim/trace/types.js';
@@ -90,6 +90,13 @@ async function readTrace(path: string, steps: readonly TransformStep[]): Promise
 
 const percent = (x: number): string => `${(x * 100).toFixed(2)}%`;
 
+/** "12/45 (1 unrecovered)": mean and max seconds to recover over the trace's load steps. */
+export function recoveryCell(r: SystemResult['timeToRecover']): string {
+  if (r.loadSteps === 0) return 'no steps';
+  const base = `${Math.round(r.meanS)}/${Math.round(r.maxS)}`;
+  return r.unrecovered === 0 ? base : `${base} (${r.unrecovered} unrecovered)`;
+}
+
 /** The comparison as a plain table (the JSON has the same numbers). */
 export function formatSummary(summary: BacktestSummary): string {
   const oracle = summary.results.find((r) => r.name === 'oracle')?.gpuHours;
@@ -103,6 +110,9 @@ export function formatSummary(summary: BacktestSummary): string {
     'scale events',
     'dir. changes',
     'peak P/D',
+    'goodput/GPU-h',
+    'ratio dev.',
+    'recover mean/max s',
   ];
   const rows = summary.results.map((r) => [
     r.name,
@@ -114,14 +124,20 @@ export function formatSummary(summary: BacktestSummary): string {
     String(r.scaleEvents),
     String(r.directionChanges),
     `${r.peakReplicas.prefill}/${r.peakReplicas.decode}`,
+    Math.round(r.goodputPerGpuHour).toString(),
+    r.ratioDeviation.toFixed(2),
+    recoveryCell(r.timeToRecover),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  const { trace, slo } = summary;
+  const { trace, slo, ratioBand } = summary;
+  const steps = summary.results[0]?.timeToRecover.loadSteps ?? 0;
   return [
     `trace ${trace.name}: ${trace.requests} requests over ${trace.durationS} s; transform: ${trace.transform}`,
     `SLO: TTFT ${slo.ttftMs} ms, TPOT ${slo.tpotMs} ms (policy quantile ${slo.quantile}); attainment = share of requests meeting it`,
+    `goodput/GPU-h = requests meeting both SLOs per GPU-hour; ratio dev. = mean distance of the Ready P/D ratio from ${ratioBand === null ? 'the band (the policy has none, so 0)' : `the band [${ratioBand.min}, ${ratioBand.max}] (${ratioBand.basis})`}`,
+    `recover = seconds after each of the ${steps} load steps (>30% rise minute over minute) until 60 s attainment is back at 99%`,
     '',
     line(header),
     ...rows.map(line),

@@ -2,6 +2,7 @@
 // The `pdscaler` command line (contracts in DESIGN.md).
 import { Command } from 'commander';
 import { runBacktestCommand } from './backtest.js';
+import { SystemNames } from '../sim/result.js';
 import { runDemo } from './demo.js';
 import { ExitCode, type CliIo } from './io.js';
 import { runPlan } from './plan.js';
@@ -77,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--profile <name>', 'simulated engine profile (default dynamo-h200-llama3.1-8b-fp8)')
     .option(
       '--baselines <list>',
-      'all (default), none, or a comma list of static-peak,hpa-queue,dynamo-sla,oracle',
+      `all (default), none, or a comma list of ${SystemNames.filter((n) => n !== 'pdscaler').join(',')}`,
     )
     .option('--cold-start <duration>', 'pod creation to Ready in the simulator (default 120s)')
     .option('--json', 'print the comparison as JSON (DESIGN.md contract)')

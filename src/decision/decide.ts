@@ -5,6 +5,7 @@ import { explainRole } from './explain.js';
 import { stabilize } from './hysteresis.js';
 import { applyJointLimits, gpusOf, type JointConstraints } from './joint-limits.js';
 import { estimateDemand, isFresh, type DemandEstimate } from './role-demand.js';
+import { ratioReport } from './ratio-band.js';
 import type {
   BoundRule,
   DecisionResult,
@@ -237,12 +238,14 @@ export function decide(
     };
     nextRoles[role] = nextRoleState(step, state.roles[role], desired, nowMs);
   }
+  const ratio = ratioReport(spec, { prefill: steps.prefill.ready, decode: steps.decode.ready }, joint.pair);
   return {
     decision: {
       policy: `${spec.namespace}/${spec.name}`,
       atMs: nowMs,
       roles,
       gpus: gpusOf(constraints, joint.pair),
+      ...(ratio === undefined ? {} : { ratio }),
     },
     state: { roles: nextRoles },
   };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Human sentences for decisions: which rule bound each number and the figures behind it.
+import type { RatioReport } from './ratio-band.js';
 import type { BoundRule, Decision, DecisionSpec, RoleDecision } from './types.js';
 
 const ruleSentences: Readonly<Record<BoundRule, string>> = {
@@ -75,6 +76,22 @@ export function explainRole(spec: DecisionSpec, d: RoleSummary, satisfied: boole
   return `${d.role} ${change}: ${describeRule(d.boundBy)}.${demandClause(spec, d)}${latencyClause(spec, d)}${joint}`;
 }
 
+/**
+ * The P/D ratio against the band: Ready (what serves now, the backtest's `ratioDeviation` at this
+ * instant) and desired.
+ */
+export function ratioSentence(r: RatioReport): string {
+  const band = `band [${formatNumber(r.band.min)}, ${formatNumber(r.band.max)}] (${r.band.basis})`;
+  const ready =
+    r.readyRatio === undefined || r.readyDeviation === undefined
+      ? 'Ready ratio unknown (a role has no Ready replica)'
+      : r.readyDeviation === 0
+        ? `Ready ratio ${formatNumber(r.readyRatio)} is inside the ${band}`
+        : `Ready ratio ${formatNumber(r.readyRatio)} is ${formatNumber(r.readyDeviation)} outside the ${band}`;
+  const desired = r.desiredRatio === undefined ? 'unknown' : formatNumber(r.desiredRatio);
+  return `P/D ratio: ${ready}; desired ratio ${desired}.`;
+}
+
 /** Renders a whole decision for a terminal: one block per role with its inputs. */
 export function explain(decision: Decision): string {
   const lines = [
@@ -87,5 +104,6 @@ export function explain(decision: Decision): string {
     );
     for (const note of d.inputs.notes) lines.push(`  - ${note}`);
   }
+  if (decision.ratio !== undefined) lines.push('', ratioSentence(decision.ratio));
   return lines.join('\n');
 }

@@ -135,9 +135,17 @@ export function profileCapacity(
   const ttft = profile.prefill.inputTokens.map((x, i) => ({ x, y: profile.prefill.ttftMs[i] ?? 0 }));
   const levels = contextLevels(profile.decode);
   // A replica of N GPUs measured at TP N: per-GPU throughput times N; the KV pool is per replica.
+  const lastTtft = ttft[ttft.length - 1];
+  // Beyond the longest profiled prompt a single request's prefill grows at that prompt's own rate
+  // (its ISL over its TTFT), as the simulator's fleet profile extrapolates it: clamping would call a
+  // 126k-token prompt as fast as the profile's longest and hide that no fleet meets a 2 s TTFT for it.
+  const unloadedTtftMs = (inputTokens: number): number =>
+    lastTtft !== undefined && inputTokens > lastTtft.x && lastTtft.x > 0
+      ? (lastTtft.y * inputTokens) / lastTtft.x
+      : interpolate(ttft, inputTokens);
   const prefill = (inputTokens: number): PrefillCapacity => ({
     tokensPerSecond: interpolate(throughput, inputTokens) * gpusPerReplica.prefill,
-    unloadedTtftMs: interpolate(ttft, inputTokens),
+    unloadedTtftMs: unloadedTtftMs(inputTokens),
   });
   const decode = (contextTokens: number, itlTargetMs: number): DecodeCapacity => {
     const context = Math.max(1, contextTokens);

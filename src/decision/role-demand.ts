@@ -5,11 +5,13 @@ import { updateCorrection, type CorrectionState } from './correction.js';
 import { forecastHeadroom, predictDemand, updateForecast } from './forecast.js';
 import { quantileFraction } from './histogram-quantile.js';
 import { latencyQuantileMs, signalScope } from './signals.js';
+import { attainableTtftQuantile } from './unattainable.js';
 import type {
   CumulativeBucket,
   DecisionSpec,
   EpochMs,
   ForecastState,
+  LatencyObservation,
   Observation,
   Observed,
   Role,
@@ -68,11 +70,45 @@ function isFiniteValue(field: Observed<unknown>): boolean {
   return typeof field.value !== 'number' || Number.isFinite(field.value);
 }
 
-function latencyFor(ctx: DemandContext, role: Role): number | undefined {
+interface ObservedLatency {
+  readonly ms: number | undefined;
+  /** Says so when the TTFT quantile was judged over attainable requests only (unattainable.ts). */
+  readonly notes: readonly string[];
+}
+
+/** The SLO quantile over the requests capacity can help: prefill's unattainable prompts left out. */
+function attainableLatency(
+  ctx: DemandContext,
+  role: Role,
+  latency: LatencyObservation,
+): { ms: number | undefined; notes: string[] } {
+  const overAll = latencyQuantileMs(latency, ctx.spec.slo.quantile);
+  const prompts = ctx.observation.roles[role].inputTokensBuckets;
+  if (role !== 'prefill' || !ctx.spec.slo.excludeUnattainable || !isFresh(ctx.spec, ctx.nowMs, prompts))
+    return { ms: overAll, notes: [] };
+  const attainable = attainableTtftQuantile({
+    capacity: ctx.spec.capacity,
+    ttftSloMs: ctx.spec.slo.ttftMs,
+    q: quantileFraction(ctx.spec.slo.quantile),
+    ttftBuckets: latency.buckets,
+    promptBuckets: prompts?.value,
+  });
+  if (attainable === undefined) return { ms: overAll, notes: [] };
+  const share = (attainable.unattainableShare * 100).toFixed(1);
+  return {
+    ms: attainable.valueMs,
+    notes: [
+      `TTFT judged over attainable requests: ${share}% of prompts (>= ${attainable.thresholdTokens} tokens) miss ${ctx.spec.slo.ttftMs} ms even on an idle replica, so ${ctx.spec.slo.quantile} of the rest is the p${(attainable.effectiveQuantile * 100).toFixed(1)} of all`,
+    ],
+  };
+}
+
+function latencyFor(ctx: DemandContext, role: Role): ObservedLatency {
   const observation = ctx.observation.roles[role];
   const latency = role === 'prefill' ? observation.ttftMs : observation.tpotMs;
-  if (latency === undefined || !isFresh(ctx.spec, ctx.nowMs, latency)) return undefined;
-  return latencyQuantileMs(latency.value, ctx.spec.slo.quantile);
+  if (latency === undefined || !isFresh(ctx.spec, ctx.nowMs, latency)) return { ms: undefined, notes: [] };
+  const judged = attainableLatency(ctx, role, latency.value);
+  return { ms: judged.ms, notes: judged.notes };
 }
 
 /** Decode needs a context length; it uses its own ISL/OSL and falls back to what prefill saw. */
@@ -281,7 +317,8 @@ function sizingNotes(
 export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   const { spec, nowMs, previous } = ctx;
   const sloMs = role === 'prefill' ? spec.slo.ttftMs : spec.slo.tpotMs;
-  const observedLatencyMs = latencyFor(ctx, role);
+  const observed = latencyFor(ctx, role);
+  const observedLatencyMs = observed.ms;
   const breach = observedLatencyMs !== undefined && observedLatencyMs > sloMs * spec.slo.breachFactor;
   const latencyRatio = latencyOverModel(ctx, role, observedLatencyMs, sloMs);
   const { missing, stale } = classify(spec, nowMs, requirements(ctx, role));
@@ -301,7 +338,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
       forecast: undefined,
       capacityPerReplica: undefined,
       needed: undefined,
-      notes: [],
+      notes: [...observed.notes],
       nextForecast: previous?.forecast,
       nextCorrection: previous?.correction ?? { factor: 1, atMs: nowMs },
     };
@@ -317,7 +354,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   const demand = Math.max(sizing.measured, forecast ?? 0) + headroom;
   const byCapacity = demand / sizing.capacityPerReplica + sizing.extraReplicas;
   const needed = Math.max(byCapacity, sizing.capReplicas(demand), custom.value ?? 0);
-  const notes = sizingNotes(sizing.notes, {
+  const notes = sizingNotes([...sizing.notes, ...observed.notes], {
     custom: custom.value,
     headroom: headroom > 0 ? `${headroom.toFixed(0)} ${unit}` : undefined,
     sigmas: spec.forecast.headroomSigmas,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Types shared by the pure decision core: the compiled spec it reads, the observation it is given,
 // the state it carries between ticks and the decision it returns. Nothing here does I/O.
+import type { RatioReport } from './ratio-band.js';
 
 export const Roles = ['prefill', 'decode'] as const;
 /** A role of a prefill/decode disaggregated RoleBasedGroup. */
@@ -39,6 +40,8 @@ export interface LatencyObservation {
 export interface RoleObservation {
   readonly requestRatePerS?: Observed<number>;
   readonly inputTokensMean?: Observed<number>;
+  /** The window's prompt lengths as cumulative buckets (`le` in tokens), when the engine exports them. */
+  readonly inputTokensBuckets?: Observed<readonly CumulativeBucket[]>;
   readonly outputTokensMean?: Observed<number>;
   readonly ttftMs?: Observed<LatencyObservation>;
   readonly tpotMs?: Observed<LatencyObservation>;
@@ -128,6 +131,11 @@ export interface DecisionSpec {
     readonly tpotMs: number;
     /** Observed latency above `breachFactor x SLO` is a clear breach: scale up at once. */
     readonly breachFactor: number;
+    /**
+     * Judge the TTFT quantile over requests an idle replica could serve within the SLO (prompts whose
+     * prefill alone exceeds it are left out, estimated from the prompt-length histogram).
+     */
+    readonly excludeUnattainable: boolean;
     readonly maxRequestRatePerPrefillReplica: number | undefined;
     readonly maxActiveConversationsPerDecodeReplica: number | undefined;
   };
@@ -241,6 +249,8 @@ export interface Decision {
   readonly atMs: EpochMs;
   readonly roles: Readonly<Record<Role, RoleDecision>>;
   readonly gpus: number;
+  /** The Ready and desired P/D ratio against the policy's band; absent when the policy has none. */
+  readonly ratio?: RatioReport;
 }
 
 export interface DecisionResult {

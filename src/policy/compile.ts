@@ -268,6 +268,7 @@ function sloSpec(slo: Spec['slo']): DecisionSpec['slo'] {
     ttftMs: slo.ttftMs,
     tpotMs: slo.tpotMs,
     breachFactor: slo.breachFactor ?? d.breachFactor,
+    excludeUnattainable: slo.excludeUnattainable ?? d.excludeUnattainable,
     maxRequestRatePerPrefillReplica: slo.maxRequestRatePerPrefillReplica,
     maxActiveConversationsPerDecodeReplica: slo.maxActiveConversationsPerDecodeReplica,
   };

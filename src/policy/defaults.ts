@@ -11,6 +11,8 @@ export const policyDefaults = {
   quantile: 'p90',
   /** 20% over the SLO is a clear breach rather than noise around it. */
   breachFactor: 1.2,
+  /** Requests no capacity can serve do not count against it (decision/unattainable.ts). */
+  excludeUnattainable: true,
   ratioBasis: 'replicas',
   /** HPA scaleUp default is 0 s; 30 s rides out one noisy scrape at a 15 s tick. */
   scaleUpWindowS: 30,

@@ -54,6 +54,12 @@ const sloSchema = z.strictObject({
     .max(10)
     .optional()
     .describe('Latency above breachFactor x SLO is a clear breach: scale up at once. @default 1.2'),
+  excludeUnattainable: z
+    .boolean()
+    .optional()
+    .describe(
+      'Judge the TTFT quantile over requests an idle replica could serve within the SLO: prompts whose prefill alone exceeds it (estimated from the prompt-length histogram) cannot be helped by scaling. @default true',
+    ),
   maxRequestRatePerPrefillReplica: z
     .number()
     .positive()

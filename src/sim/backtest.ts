@@ -7,10 +7,13 @@ import type { DecisionSpec, Role } from '../decision/types.js';
 import type { FleetOptions } from './fleet/fleet.js';
 import { kvTransferMs } from './fleet/kv-transfer.js';
 import type { FleetProfile } from './fleet/latency-model.js';
+import { findLoadSteps, type LoadStep } from './measures/load-steps.js';
 import { oracleDefinition, planOracle, type OraclePlan } from './oracle.js';
 import type { BacktestReportData, BacktestSummary, SystemName } from './result.js';
 import { runSystem, type SystemRun } from './run-system.js';
+import { BlitzScaleBandsSystem } from './systems/blitzscale-bands.js';
 import { DynamoSlaPlanner } from './systems/dynamo-sla.js';
+import { HeteroScale, type HeteroScaleOptions } from './systems/heteroscale.js';
 import { defaultQueueTargets, HpaQueue } from './systems/hpa-queue.js';
 import { PdscalerSystem } from './systems/pdscaler.js';
 import { ScheduledFleet, StaticPeak } from './systems/scheduled.js';
@@ -74,13 +77,59 @@ function clampToPolicy(spec: DecisionSpec, counts: Readonly<Record<Role, number>
   return { prefill: clamp('prefill'), decode: clamp('decode') };
 }
 
-function systemFor(name: SystemName, input: BacktestInput, plan: OraclePlan): SimAutoscaler {
-  const { spec } = input.policy;
-  const { stepS } = input.sim;
+/** The trace's mean prompt and output lengths: what an offline stress test is run at. */
+function workloadOf(trace: Trace): { meanInputTokens: number; meanOutputTokens: number } {
+  return {
+    meanInputTokens: meanOf(trace.requests.map((r) => r.inputTokens)),
+    meanOutputTokens: meanOf(trace.requests.map((r) => r.outputTokens)),
+  };
+}
+
+/** KV tokens one decode replica can take in per second over the simulated link. */
+function kvTokensPerS(sim: SimParameters): number {
+  return (sim.kvGigabytesPerS * 1e9) / sim.kvBytesPerToken;
+}
+
+type RoleBounds = Readonly<Record<Role, { readonly minReplicas: number; readonly maxReplicas: number }>>;
+
+/** The policy's bounds as every baseline gets them; a baseline never runs a role at 0. */
+function baselineBounds(spec: DecisionSpec): RoleBounds {
   const bounds = (role: Role): { minReplicas: number; maxReplicas: number } => ({
     minReplicas: Math.max(1, spec.roles[role].minReplicas),
     maxReplicas: spec.roles[role].maxReplicas,
   });
+  return { prefill: bounds('prefill'), decode: bounds('decode') };
+}
+
+/**
+ * HeteroScale as the backtest configures it for this policy and trace (the sensitivity report varies
+ * its `constants`).
+ */
+export function heteroScaleOptions(input: Pick<BacktestInput, 'policy' | 'trace'>): HeteroScaleOptions {
+  const { spec } = input.policy;
+  return {
+    capacity: spec.capacity,
+    gpus: { prefill: spec.roles.prefill.gpusPerReplica, decode: spec.roles.decode.gpusPerReplica },
+    slo: spec.slo,
+    workload: workloadOf(input.trace),
+    bounds: baselineBounds(spec),
+  };
+}
+
+/** HeteroScale's offline choice, printed in the report so a reader can check it against the profile. */
+function heteroScaleNote(system: HeteroScale): string {
+  const r = system.ratio;
+  return (
+    `fixed P/D ratio ${r.prefill}:${r.decode} chosen offline from the profile at the trace's mean ISL/OSL ` +
+    `(per replica: prefill ${r.prefillRequestsPerS.toFixed(2)} req/s within the TTFT SLO, decode ` +
+    `${r.decodeRequestsPerS.toFixed(2)} req/s within the TPOT SLO; ${r.requestsPerSPerGpu.toFixed(2)} req/s per GPU)`
+  );
+}
+
+function systemFor(name: SystemName, input: BacktestInput, plan: OraclePlan): SimAutoscaler {
+  const { spec } = input.policy;
+  const { stepS } = input.sim;
+  const bounds = baselineBounds(spec);
   switch (name) {
     case 'pdscaler':
       return new PdscalerSystem(spec);
@@ -92,15 +141,23 @@ function systemFor(name: SystemName, input: BacktestInput, plan: OraclePlan): Si
         (nowMs) => plan.replicasAt((nowMs - input.sim.startMs) / 1000),
         stepS,
       );
+    case 'heteroscale':
+      return new HeteroScale(heteroScaleOptions(input));
+    case 'blitzscale-bands':
+      return new BlitzScaleBandsSystem({
+        bounds,
+        tokensPrefilledPerSPerReplica: spec.capacity.prefill(workloadOf(input.trace).meanInputTokens)
+          .tokensPerSecond,
+        tokensTransferredPerSPerReplica: kvTokensPerS(input.sim),
+      });
     case 'hpa-queue': {
-      const requests = input.trace.requests;
-      const context =
-        meanOf(requests.map((r) => r.inputTokens)) + meanOf(requests.map((r) => r.outputTokens)) / 2;
+      const workload = workloadOf(input.trace);
+      const context = workload.meanInputTokens + workload.meanOutputTokens / 2;
       const targets = defaultQueueTargets(spec.capacity, context, spec.slo.tpotMs);
       return new HpaQueue({
         roles: {
-          prefill: { ...bounds('prefill'), targetPerPod: targets.prefill },
-          decode: { ...bounds('decode'), targetPerPod: targets.decode },
+          prefill: { ...bounds.prefill, targetPerPod: targets.prefill },
+          decode: { ...bounds.decode, targetPerPod: targets.decode },
         },
       });
     }
@@ -138,14 +195,16 @@ function demandSeries(trace: Trace, binS: number): BacktestReportData['demand'] 
 }
 
 /**
- * The share of requests that can meet both SLOs at all: on an idle fleet (no queue, a batch of one).
- * No system can beat it; Mooncake's prompts reach 126k tokens, whose prefill alone exceeds 2 s.
+ * Which requests can meet both SLOs at all: on an idle fleet (no queue, a batch of one). No system
+ * can beat it; Mooncake's prompts reach 126k tokens, whose prefill alone exceeds 2 s.
  */
-export function attainableShare(input: BacktestInput): number {
+export function attainableMask(
+  input: Pick<BacktestInput, 'profile' | 'sim' | 'trace' | 'policy'>,
+): Uint8Array {
   const { profile, sim, trace } = input;
   const { ttftMs, tpotMs } = input.policy.spec.slo;
-  let attainable = 0;
-  for (const r of trace.requests) {
+  const mask = new Uint8Array(trace.requests.length);
+  for (const [i, r] of trace.requests.entries()) {
     const transferMs = kvTransferMs(r.inputTokens, {
       bytesPerToken: sim.kvBytesPerToken,
       gigabytesPerS: sim.kvGigabytesPerS,
@@ -153,15 +212,22 @@ export function attainableShare(input: BacktestInput): number {
     const context = r.inputTokens + r.outputTokens / 2;
     const itlMs = profile.decodeItlMs(context, context / profile.kvCapacityTokens);
     if (profile.prefillMs(r.inputTokens) + transferMs <= ttftMs && (r.outputTokens <= 1 || itlMs <= tpotMs))
-      attainable++;
+      mask[i] = 1;
   }
-  return trace.requests.length === 0 ? 1 : attainable / trace.requests.length;
+  return mask;
 }
 
-function simulationSettings(input: BacktestInput): Record<string, string> {
+/** The share of requests that can meet both SLOs at all (see attainableMask). */
+export function attainableShare(input: BacktestInput): number {
+  const mask = attainableMask(input);
+  return mask.length === 0 ? 1 : mask.reduce((a, b) => a + b, 0) / mask.length;
+}
+
+function simulationSettings(input: BacktestInput, attainable: Uint8Array): Record<string, string> {
   const sim = input.sim;
+  const share = attainable.length === 0 ? 1 : attainable.reduce((a, b) => a + b, 0) / attainable.length;
   return {
-    'attainable (idle fleet)': `${(attainableShare(input) * 100).toFixed(2)}% of requests can meet both SLOs at all`,
+    'attainable (idle fleet)': `${(share * 100).toFixed(2)}% of requests can meet both SLOs at all`,
     profile: input.profile.name,
     'cold start': `prefill ${sim.coldStartS.prefill} s, decode ${sim.coldStartS.decode} s`,
     'fleet step': `${sim.stepS} s`,
@@ -172,10 +238,23 @@ function simulationSettings(input: BacktestInput): Record<string, string> {
     'trace starts': new Date(sim.startMs).toISOString(),
     'GPU-hours': 'starting, serving and draining replicas, from 0 to the last arrival',
     metrics: 'each engine renders vLLM /metrics; systems read them through the pdscaler collectors',
+    'load steps': 'a minute whose arrival rate is more than 30% above the minute before',
+    'time to recover':
+      'after a load step, seconds until the share of attainable requests meeting both SLOs over a 60 s window of arrivals is back at 99%',
   };
 }
 
-export async function runBacktest(input: BacktestInput): Promise<BacktestReportData> {
+/** A backtest with the oracle planned and the measures set, ready to run any system on its trace. */
+export interface PreparedBacktest {
+  readonly plan: OraclePlan;
+  readonly attainable: Uint8Array;
+  readonly loadSteps: readonly LoadStep[];
+  /** Runs one system from the warm fleet every system starts from (`initialFor` the name). */
+  runOne(system: SimAutoscaler, name: SystemName, onStep?: (simulatedS: number) => void): Promise<SystemRun>;
+}
+
+/** Plans the oracle and the measures once; every system of a backtest is then run through `runOne`. */
+export function prepareBacktest(input: Omit<BacktestInput, 'systems'>): PreparedBacktest {
   const { spec } = input.policy;
   const sim = input.sim;
   const fleet: Omit<FleetOptions, 'initialReplicas'> = {
@@ -194,16 +273,49 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestReportD
     coldStartS: sim.coldStartS,
     floor,
   });
+  const attainable = attainableMask(input);
+  const measures = {
+    ratioBand: spec.ratio,
+    attainable,
+    loadSteps: findLoadSteps(
+      input.trace.requests.map((r) => r.arrivalMs),
+      input.trace.durationS,
+    ),
+  };
+  return {
+    plan,
+    attainable,
+    loadSteps: measures.loadSteps,
+    runOne: (system, name, onStep) =>
+      runSystem(
+        system,
+        input.trace,
+        {
+          fleet,
+          stepS: sim.stepS,
+          slo,
+          drainLimitS: sim.drainLimitS,
+          measures,
+          initial: initialFor(name, spec, plan),
+        },
+        onStep,
+      ),
+  };
+}
+
+export async function runBacktest(input: BacktestInput): Promise<BacktestReportData> {
+  const { spec } = input.policy;
+  const prepared = prepareBacktest(input);
   const share = 1 / (input.systems.length + 1);
   input.onProgress?.(share);
   const runs: SystemRun[] = [];
+  const systemNotes: Partial<Record<SystemName, string>> = {};
   const totalS = input.trace.durationS;
   for (const [index, name] of input.systems.entries()) {
-    const run = await runSystem(
-      systemFor(name, input, plan),
-      input.trace,
-      { fleet, stepS: sim.stepS, slo, drainLimitS: sim.drainLimitS, initial: initialFor(name, spec, plan) },
-      (doneS) => input.onProgress?.(share * (1 + index + Math.min(1, doneS / Math.max(1, totalS)))),
+    const system = systemFor(name, input, prepared.plan);
+    if (system instanceof HeteroScale) systemNotes[name] = heteroScaleNote(system);
+    const run = await prepared.runOne(system, name, (doneS) =>
+      input.onProgress?.(share * (1 + index + Math.min(1, doneS / Math.max(1, totalS)))),
     );
     runs.push(run);
   }
@@ -219,18 +331,22 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestReportD
           : input.trace.transforms.map((t) => t.description).join('; '),
     },
     slo: { ttftMs: spec.slo.ttftMs, tpotMs: spec.slo.tpotMs, quantile: spec.slo.quantile },
+    ratioBand: spec.ratio ?? null,
     results: runs.map((r) => r.result),
   };
   return {
     summary,
     policy: { name: input.policy.name, file: input.policy.file },
     profile: input.profile.name,
-    simulation: simulationSettings(input),
+    simulation: simulationSettings(input, prepared.attainable),
     oracleDefinition,
     transforms: input.trace.transforms,
     demand: demandSeries(input.trace, 60),
     timelines: runs.map((r) => r.timeline),
     latency: runs.map((r) => r.latency),
+    loadSteps: prepared.loadSteps,
+    recovery: runs.map((r) => ({ name: r.result.name, steps: r.recovery })),
+    systemNotes,
     generatedAt: (input.now ?? (() => new Date()))().toISOString(),
   };
 }

@@ -1,10 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a backtest produces: the JSON summary whose shape is a contract (DESIGN.md, "backtest --json")
 // and the richer data the HTML report draws (timelines, latency distributions, the run's settings).
-import type { Quantile, Role } from '../decision/types.js';
+import type { Quantile, RatioBasis, Role } from '../decision/types.js';
+import type { LoadStep } from './measures/load-steps.js';
+import type { RecoverySummary, StepRecovery } from './measures/recovery.js';
 import type { TransformRecord } from './trace/types.js';
 
-export const SystemNames = ['pdscaler', 'static-peak', 'hpa-queue', 'dynamo-sla', 'oracle'] as const;
+export const SystemNames = [
+  'pdscaler',
+  'static-peak',
+  'hpa-queue',
+  'dynamo-sla',
+  'heteroscale',
+  'blitzscale-bands',
+  'oracle',
+] as const;
 export type SystemName = (typeof SystemNames)[number];
 
 /** One row of `results` in `backtest --json` (DESIGN.md). Attainment is a fraction in [0, 1]. */
@@ -17,6 +27,15 @@ export interface SystemResult {
   /** Scale events whose direction differs from the role's previous scale event. */
   readonly directionChanges: number;
   readonly peakReplicas: Readonly<Record<Role, number>>;
+  /** Requests that met both SLOs per GPU-hour (issue 7). */
+  readonly goodputPerGpuHour: number;
+  /**
+   * Time-weighted mean distance of the Ready P/D ratio from the policy's band, in ratio units (0
+   * inside the band, and 0 when the policy has no band: `BacktestSummary.ratioBand` is then null).
+   */
+  readonly ratioDeviation: number;
+  /** After each load step of more than 30%, seconds until 60 s attainment is back at 99%. */
+  readonly timeToRecover: RecoverySummary;
 }
 
 /** `backtest --json`, exactly as DESIGN.md states it. */
@@ -29,6 +48,8 @@ export interface BacktestSummary {
     readonly transform: string;
   };
   readonly slo: { readonly ttftMs: number; readonly tpotMs: number; readonly quantile: Quantile };
+  /** The policy's P/D ratio band that `ratioDeviation` is measured against; null without one. */
+  readonly ratioBand: { readonly min: number; readonly max: number; readonly basis: RatioBasis } | null;
   readonly results: readonly SystemResult[];
 }
 
@@ -72,6 +93,11 @@ export interface BacktestReportData {
   };
   readonly timelines: readonly SystemTimeline[];
   readonly latency: readonly LatencyDistribution[];
+  /** The trace's load steps and each system's recovery after them, in the order of `timelines`. */
+  readonly loadSteps: readonly LoadStep[];
+  readonly recovery: readonly { readonly name: SystemName; readonly steps: readonly StepRecovery[] }[];
+  /** Per-system facts worth printing (e.g. HeteroScale's offline ratio), by system name. */
+  readonly systemNotes: Readonly<Partial<Record<SystemName, string>>>;
   /** ISO time the report was generated. */
   readonly generatedAt: string;
 }

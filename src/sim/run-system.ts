@@ -5,6 +5,9 @@
 import { Roles, type Role } from '../decision/types.js';
 import { Fleet, type FleetOptions } from './fleet/fleet.js';
 import { FleetMetricsReader } from './metrics-reader.js';
+import type { LoadStep } from './measures/load-steps.js';
+import { ratioDeviation, type RatioBand } from './measures/ratio-deviation.js';
+import { recoveryTimes, summarizeRecovery, type StepRecovery } from './measures/recovery.js';
 import type { LatencyDistribution, SystemName, SystemResult, SystemTimeline } from './result.js';
 import type { SimAutoscaler } from './systems/types.js';
 import type { Trace } from './trace/types.js';
@@ -16,12 +19,21 @@ export interface RunSettings {
   readonly slo: { readonly ttftMs: number; readonly tpotMs: number };
   /** How long after the last arrival the run continues for requests still in flight. */
   readonly drainLimitS: number;
+  /** What the run is measured against beyond the SLO (issue 7 measures). */
+  readonly measures: {
+    readonly ratioBand: RatioBand | undefined;
+    /** 1 per request an idle fleet could serve within both SLOs (trace order). */
+    readonly attainable: Uint8Array;
+    readonly loadSteps: readonly LoadStep[];
+  };
 }
 
 export interface SystemRun {
   readonly result: SystemResult;
   readonly timeline: SystemTimeline;
   readonly latency: LatencyDistribution;
+  /** Recovery after each of the trace's load steps, in the order of `measures.loadSteps`. */
+  readonly recovery: readonly StepRecovery[];
   /** Simulated seconds the run covered (the trace plus its drain). */
   readonly simulatedS: number;
 }
@@ -49,6 +61,11 @@ class TimelineRecorder {
     prefill: { desired: [] as number[], ready: [] as number[] },
     decode: { desired: [] as number[], ready: [] as number[] },
   };
+
+  get ready(): Record<Role, readonly number[]> {
+    return { prefill: this.replicas.prefill.ready, decode: this.replicas.decode.ready };
+  }
+
   readonly decodeActive: number[] = [];
 
   sample(fleet: Fleet, tS: number): void {
@@ -81,8 +98,17 @@ function apply(
   }
 }
 
-function attainment(fleet: Fleet, slo: RunSettings['slo']): SystemResult['sloAttainment'] {
+interface Scored {
+  readonly attainment: SystemResult['sloAttainment'];
+  /** Requests that met both SLOs (the goodput). */
+  readonly metBoth: number;
+  /** 1 per request that met both SLOs, trace order. */
+  readonly met: Uint8Array;
+}
+
+function score(fleet: Fleet, slo: RunSettings['slo']): Scored {
   const { ttftMs, tpotMs } = fleet.log;
+  const met = new Uint8Array(ttftMs.length);
   let ttft = 0;
   let tpot = 0;
   let both = 0;
@@ -91,10 +117,13 @@ function attainment(fleet: Fleet, slo: RunSettings['slo']): SystemResult['sloAtt
     const okTpot = (tpotMs[i] ?? NaN) <= slo.tpotMs;
     if (okTtft) ttft++;
     if (okTpot) tpot++;
-    if (okTtft && okTpot) both++;
+    if (okTtft && okTpot) {
+      both++;
+      met[i] = 1;
+    }
   }
   const n = Math.max(1, ttftMs.length);
-  return { ttft: ttft / n, tpot: tpot / n, both: both / n };
+  return { attainment: { ttft: ttft / n, tpot: tpot / n, both: both / n }, metBoth: both, met };
 }
 
 /**
@@ -126,22 +155,40 @@ export async function runSystem(
     if (step % ticksEvery === 0) {
       const metrics = reader === undefined ? undefined : await reader.read();
       const view = { prefill: fleet.view('prefill'), decode: fleet.view('decode') };
-      apply(fleet, system.tick({ nowMs, fleet: view, metrics }), counters);
+      const router = system.readsRouter === true ? fleet.routerView() : undefined;
+      apply(fleet, system.tick({ nowMs, fleet: view, metrics, router }), counters);
     }
     timeline.sample(fleet, (nowMs - startMs) / 1000);
     onStep?.((nowMs - startMs) / 1000);
     step++;
   }
   const name = system.name as SystemName;
+  const scored = score(fleet, settings.slo);
+  const gpuHours = fleet.gpuSeconds(traceEndMs) / 3600;
+  const { measures } = settings;
+  const recovery = recoveryTimes(
+    { arrivalMs: trace.requests.map((r) => r.arrivalMs), met: scored.met, attainable: measures.attainable },
+    measures.loadSteps,
+    trace.durationS,
+  );
   return {
     result: {
       name,
-      sloAttainment: attainment(fleet, settings.slo),
-      gpuHours: fleet.gpuSeconds(traceEndMs) / 3600,
+      sloAttainment: scored.attainment,
+      gpuHours,
       scaleEvents: counters.prefill.scaleEvents + counters.decode.scaleEvents,
       directionChanges: counters.prefill.directionChanges + counters.decode.directionChanges,
       peakReplicas: { prefill: counters.prefill.peak, decode: counters.decode.peak },
+      goodputPerGpuHour: gpuHours > 0 ? scored.metBoth / gpuHours : 0,
+      ratioDeviation: ratioDeviation(
+        timeline,
+        measures.ratioBand,
+        settings.fleet.profile.gpusPerReplica,
+        trace.durationS,
+      ),
+      timeToRecover: summarizeRecovery(recovery),
     },
+    recovery,
     timeline: { name, tS: timeline.tS, replicas: timeline.replicas, decodeActive: timeline.decodeActive },
     latency: {
       name,

@@ -31,6 +31,7 @@ const run = async (args: string[]) => {
 };
 
 interface Summary {
+  ratioBand: unknown;
   trace: Record<string, unknown>;
   slo: Record<string, unknown>;
   results: { name: string; sloAttainment: Record<string, number>; [key: string]: unknown }[];
@@ -46,12 +47,15 @@ describe('pdscaler backtest', () => {
       mooncake,
       '--transform',
       'slice:0s-15m',
+      '--baselines',
+      'all',
       '--json',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout) as Summary;
-    expect(Object.keys(summary).sort()).toEqual(['results', 'slo', 'trace']);
+    expect(Object.keys(summary).sort()).toEqual(['ratioBand', 'results', 'slo', 'trace']);
+    expect(summary.ratioBand).toBeNull();
     expect(Object.keys(summary.trace).sort()).toEqual(['durationS', 'name', 'requests', 'transform']);
     expect(summary.trace.name).toBe('mooncake_conversation_trace.jsonl');
     expect(summary.trace.transform).toMatch(/slice/);
@@ -61,17 +65,32 @@ describe('pdscaler backtest', () => {
       'static-peak',
       'hpa-queue',
       'dynamo-sla',
+      'heteroscale',
+      'blitzscale-bands',
       'oracle',
     ]);
     for (const result of summary.results) {
       expect(Object.keys(result).sort()).toEqual([
         'directionChanges',
+        'goodputPerGpuHour',
         'gpuHours',
         'name',
         'peakReplicas',
+        'ratioDeviation',
         'scaleEvents',
         'sloAttainment',
+        'timeToRecover',
       ]);
+      expect(Object.keys(result.timeToRecover as object).sort()).toEqual([
+        'loadSteps',
+        'maxS',
+        'meanS',
+        'unrecovered',
+      ]);
+      // Goodput is the requests meeting both SLOs over the GPU-hours.
+      const metBoth = (result.sloAttainment.both ?? NaN) * (summary.trace.requests as number);
+      expect(result.goodputPerGpuHour).toBeCloseTo(metBoth / (result.gpuHours as number), 0);
+      expect(result.ratioDeviation).toBe(0); // the policy has no ratio band
       expect(Object.keys(result.sloAttainment).sort()).toEqual(['both', 'tpot', 'ttft']);
       for (const value of Object.values(result.sloAttainment)) {
         expect(value).toBeGreaterThanOrEqual(0);
@@ -91,15 +110,20 @@ describe('pdscaler backtest', () => {
       '--transform',
       'slice:0s-10m',
       '--baselines',
-      'oracle',
+      'heteroscale,oracle',
       '--report',
       report,
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`report: ${report}`);
+    // The text table carries the new measures too.
+    expect(r.stdout).toMatch(/goodput\/GPU-h +ratio dev\. +recover mean\/max s/);
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('pdscaler backtest');
     expect(html).toContain('AzureLLMInferenceTrace_code.csv');
+    expect(html).toMatch(/<dt>heteroscale<\/dt><dd>fixed P\/D ratio \d+:\d+ chosen offline/);
+    expect(html).toContain('<h2>Recovery after load steps</h2>');
+    expect(html).toContain('Goodput per GPU-hour');
     expect(html.match(/<svg[^>]*class="chart"/g)?.length ?? 0).toBeGreaterThanOrEqual(5);
   });
 

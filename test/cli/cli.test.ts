@@ -78,6 +78,10 @@ describe('pdscaler plan', () => {
     expect(r.stdout).toMatch(/^prefill 2 -> \d+: /m);
     expect(r.stdout).toMatch(/^decode (4 -> \d+|stays at 4): /m);
     expect(r.stdout).toContain('rules applied:');
+    // chat-h200 has a ratio band [0.25, 2]: 2 Ready prefill per 4 Ready decode is inside it.
+    expect(r.stdout).toMatch(
+      /^P\/D ratio: Ready ratio 0\.5 is inside the band \[0\.25, 2\] \(replicas\); desired ratio [\d.]+\.$/m,
+    );
   });
 
   it('steps decisions through --state-out and --state', async () => {

@@ -44,6 +44,18 @@ describe('the Dynamo H200 profile (Llama-3.1-8B-FP8, TP1)', () => {
     expect(at3000.unloadedTtftMs).toBeCloseTo(49.968438 + w * (63.214755 - 49.968438), 6);
   });
 
+  it("extrapolates unloaded TTFT beyond the longest profiled prompt at that prompt's own rate", () => {
+    // The longest profiled ISL and its TTFT: a prompt twice as long takes twice as long unloaded
+    // (clamping would call a 126k-token prompt as fast as the profile's longest).
+    const isl = parsed.profile.prefill.inputTokens;
+    const longest = isl[isl.length - 1]!;
+    const ttft = parsed.profile.prefill.ttftMs[isl.length - 1]!;
+    expect(h200.prefill(longest).unloadedTtftMs).toBeCloseTo(ttft, 9);
+    expect(h200.prefill(2 * longest).unloadedTtftMs).toBeCloseTo(2 * ttft, 9);
+    // Throughput stays clamped: capacity beyond the data is not invented.
+    expect(h200.prefill(2 * longest).tokensPerSecond).toBe(h200.prefill(longest).tokensPerSecond);
+  });
+
   it('reproduces the measured ITL at a measured point', () => {
     // ctx 2,997 at KV use 0.15539523: 9.937 ms measured; batch = 0.15539523 x 945,029 / 2,997.
     const batch = (0.15539523125745347 * 945029) / 2997;

@@ -11,7 +11,7 @@ const cells = (line: string) =>
     .map((c) => c.trim())
     .filter((c) => c !== '');
 
-/** Rows of the measured table: case + system -> { both SLOs, GPU-h, x oracle }. */
+/** Rows of the measured table: case + system -> { both SLOs, GPU-h, x oracle, goodput/GPU-h }. */
 function measured(): Map<string, readonly string[]> {
   const table =
     read('docs/backtests.md').split('<!-- backtests:begin -->')[1]?.split('<!-- backtests:end -->')[0] ?? '';
@@ -19,8 +19,8 @@ function measured(): Map<string, readonly string[]> {
   for (const line of table
     .split('\n')
     .filter((l) => l.startsWith('| ') && !l.startsWith('| case') && !l.startsWith('| --'))) {
-    const [name, system, both, , , gpuHours, xOracle] = cells(line);
-    rows.set(`${name} / ${system}`, [both ?? '', gpuHours ?? '', xOracle ?? '']);
+    const [name, system, both, , , gpuHours, xOracle, goodput] = cells(line);
+    rows.set(`${name} / ${system}`, [both ?? '', gpuHours ?? '', xOracle ?? '', goodput ?? '']);
   }
   return rows;
 }
@@ -42,6 +42,7 @@ describe('README backtest rows', () => {
         row[2],
         row[3],
         row[4],
+        row[5],
       ]);
     },
   );

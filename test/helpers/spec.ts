@@ -59,6 +59,7 @@ export function makeSpec(overrides: DeepPartialSpec = {}): DecisionSpec {
       ttftMs: 500,
       tpotMs: 50,
       breachFactor: 1.2,
+      excludeUnattainable: true,
       maxRequestRatePerPrefillReplica: undefined,
       maxActiveConversationsPerDecodeReplica: undefined,
       ...slo,

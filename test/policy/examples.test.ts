@@ -96,6 +96,7 @@ describe('docs/policy.md', () => {
     coldStartS: ['spec.roles.{prefill,decode}.coldStart'],
     quantile: ['spec.slo.quantile'],
     breachFactor: ['spec.slo.breachFactor'],
+    excludeUnattainable: ['spec.slo.excludeUnattainable'],
     ratioBasis: ['spec.ratio.basis'],
     scaleUpWindowS: ['spec.behavior.scaleUp.stabilizationWindow'],
     scaleUpStepReplicas: ['spec.behavior.scaleUp.maxStepReplicas'],

@@ -43,6 +43,8 @@ export class DecodeReplica implements ReplicaLifecycle, TimedReplica {
   private sumInputTokens = 0;
   private sumStartProgress = 0;
   private reservedKvTokens = 0;
+  /** Prompt tokens of the sequences waiting for KV room (their KV is still on the prefill side). */
+  private waitingPromptTokens = 0;
   private version = 0;
 
   constructor(host: ReplicaHost, identity: ReplicaIdentity, options: { readonly modelName: string }) {
@@ -63,9 +65,21 @@ export class DecodeReplica implements ReplicaLifecycle, TimedReplica {
     return this.load() === 0;
   }
 
+  /** KV tokens in use: the running sequences' prompts plus what they have generated so far. */
+  kvTokensInUse(): number {
+    // With nothing running the running sums are float dust (1e-14), not a token.
+    return this.running.size === 0 ? 0 : Math.max(0, this.contextTokens());
+  }
+
+  /** Prompt tokens of the sequences waiting for admission. */
+  waitingKvTokens(): number {
+    return this.waitingPromptTokens;
+  }
+
   enqueue(request: SimRequest, nowMs: number): void {
     this.advance(nowMs);
     this.waiting.push(request);
+    this.waitingPromptTokens += request.inputTokens;
     this.metrics.waiting++;
     this.admit(nowMs);
     this.reschedule(nowMs);
@@ -115,6 +129,7 @@ export class DecodeReplica implements ReplicaLifecycle, TimedReplica {
       const need = next.inputTokens + next.outputTokens;
       if (this.running.size > 0 && this.reservedKvTokens + need > capacity) break;
       this.waitingHead++;
+      this.waitingPromptTokens -= next.inputTokens;
       this.metrics.waiting--;
       this.metrics.queueSeconds.observe((nowMs - next.kvArrivedMs) / 1000);
       this.metrics.promptTokens += next.inputTokens;

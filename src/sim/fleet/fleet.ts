@@ -7,7 +7,7 @@
 // Routing binds a request to a replica when it arrives (the least loaded ready one), as a gateway
 // does; a role with no ready replica holds requests in a role-wide queue until one is ready.
 import type { Role } from '../../decision/types.js';
-import type { RoleFleetView } from '../systems/types.js';
+import type { RoleFleetView, RouterView } from '../systems/types.js';
 import type { TraceRequest } from '../trace/types.js';
 import { DecodeReplica } from './decode-replica.js';
 import { kvTransferMs, type KvLink } from './kv-transfer.js';
@@ -53,6 +53,8 @@ export class Fleet implements ReplicaHost {
   private readonly pending: Record<Role, SimRequest[]> = { prefill: [], decode: [] };
   private readonly desired: Record<Role, number>;
   private created = 0;
+  /** Prompt tokens whose KV is on the wire from prefill to decode. */
+  private kvInTransferTokens = 0;
   /** Simulated time since the trace start, ms (relative: see ReplicaHost.epochMs). */
   private now = 0;
 
@@ -144,6 +146,28 @@ export class Fleet implements ReplicaHost {
     return active;
   }
 
+  /** The router's exact token counts (RouterView), over every replica not yet stopped. */
+  routerView(): RouterView {
+    let prefillQueuedTokens = 0;
+    for (const request of this.pending.prefill) prefillQueuedTokens += request.inputTokens;
+    for (const replica of this.prefill)
+      if (replica.state !== 'stopped') prefillQueuedTokens += replica.queuedPromptTokens();
+    let kvOnPrefillTokens = this.kvInTransferTokens;
+    for (const request of this.pending.decode) kvOnPrefillTokens += request.inputTokens;
+    let kvOnDecodeTokens = 0;
+    for (const replica of this.decode) {
+      if (replica.state === 'stopped') continue;
+      kvOnPrefillTokens += replica.waitingKvTokens();
+      kvOnDecodeTokens += replica.kvTokensInUse();
+    }
+    return {
+      prefillQueuedTokens,
+      kvOnPrefillTokens,
+      kvOnDecodeTokens,
+      kvCapacityTokensPerReplica: this.profile.kvCapacityTokens,
+    };
+  }
+
   /** GPU-seconds from time 0 to `untilEpochMs`: every replica from creation to stop, times its GPUs. */
   gpuSeconds(untilEpochMs: number): number {
     const untilMs = untilEpochMs - this.options.startMs;
@@ -162,6 +186,7 @@ export class Fleet implements ReplicaHost {
 
   prefillDone(request: SimRequest, nowMs: number): void {
     request.prefillDoneMs = nowMs;
+    this.kvInTransferTokens += request.inputTokens;
     this.agenda.push(nowMs + kvTransferMs(request.inputTokens, this.options.kvTransfer), {
       kind: 'kv-arrived',
       request,
@@ -184,6 +209,7 @@ export class Fleet implements ReplicaHost {
       this.stopIfDrained(entry.replica);
     } else if (entry.kind === 'kv-arrived') {
       entry.request.kvArrivedMs = this.now;
+      this.kvInTransferTokens -= entry.request.inputTokens;
       this.route('decode', entry.request);
     } else if (entry.replica.state === 'starting') {
       entry.replica.state = 'ready';

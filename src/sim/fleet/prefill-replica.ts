@@ -48,6 +48,11 @@ export class PrefillReplica implements ReplicaLifecycle, TimedReplica {
     return this.queuedTokens + this.batchTokens;
   }
 
+  /** Prompt tokens queued and not yet in the running batch. */
+  queuedPromptTokens(): number {
+    return this.queuedTokens;
+  }
+
   isIdle(): boolean {
     return this.batch.length === 0 && this.head === this.queue.length;
   }

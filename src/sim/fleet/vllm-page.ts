@@ -16,8 +16,8 @@ const itlBuckets = [
 const requestLatencyBuckets = [
   0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680,
 ];
-// The 1-2-5 series up to max_model_len; 50,000 covers the traces' longest prompts.
-const tokenBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
+// vLLM's build_1_2_5_buckets(max_model_len): Llama-3.1-8B's 131,072 tokens end the series at 100,000.
+const tokenBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
 
 /** vLLM's KV block size in tokens (its default `--block-size`). */
 const blockSize = 16;

@@ -13,6 +13,8 @@ export const systemColors: Readonly<Record<SystemName, string>> = {
   'static-peak': '#e69f00',
   'hpa-queue': '#009e73',
   'dynamo-sla': '#cc79a7',
+  heteroscale: '#d55e00',
+  'blitzscale-bands': '#56b4e9',
   oracle: '#000000',
 };
 /** The offered load is the same for every system, so it gets a colour no system uses. */

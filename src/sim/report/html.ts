@@ -4,6 +4,7 @@
 import type { BacktestReportData } from '../result.js';
 import { reportFigures } from './charts.js';
 import { escapeHtml } from './escape.js';
+import { recoveryTable } from './recovery-table.js';
 import { summaryTable } from './summary-table.js';
 
 const STYLE = `
@@ -70,6 +71,19 @@ function settingsTable(simulation: Readonly<Record<string, string>>): string {
   return `<table class="settings"><tbody>${rows.join('')}</tbody></table>`;
 }
 
+function systemNotesHtml(data: BacktestReportData): string {
+  const notes = Object.entries(data.systemNotes);
+  if (notes.length === 0) return '';
+  return facts(notes.map(([name, note]) => [escapeHtml(name), escapeHtml(note)] as const));
+}
+
+function ratioBandSentence(data: BacktestReportData): string {
+  const band = data.summary.ratioBand;
+  return band === null
+    ? 'The policy sets no P/D ratio band, so every ratio deviation is 0.'
+    : `P/D ratio deviation is the time-weighted mean distance of the Ready ratio (${band.basis}) from the policy's band [${band.min}, ${band.max}].`;
+}
+
 /** The whole report; every piece of text from the data is escaped. */
 export function renderReportHtml(data: BacktestReportData): string {
   return `<!DOCTYPE html>
@@ -90,6 +104,11 @@ ${settingsTable(data.simulation)}
 </header>
 <section><h2>Summary</h2>
 ${summaryTable(data.summary.results)}
+${systemNotesHtml(data)}
+<p>Goodput per GPU-hour counts requests that met both SLOs. ${ratioBandSentence(data)}</p>
+</section>
+<section><h2>Recovery after load steps</h2>
+${recoveryTable(data.loadSteps, data.recovery)}
 </section>
 <section><h2>Charts</h2>
 <div class="charts">

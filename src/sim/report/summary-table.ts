@@ -19,6 +19,15 @@ function oracleRatio(gpuHours: number, oracle: SystemResult | undefined): string
   return `${(gpuHours / oracle.gpuHours).toFixed(2)}×`;
 }
 
+/** Mean / max seconds over the load steps; steps that never recovered are counted and flagged. */
+function recoveryCell(r: SystemResult['timeToRecover']): string {
+  if (r.loadSteps === 0) return '<td title="no load step in the trace">—</td>';
+  const text = `${Math.round(r.meanS)} s / ${Math.round(r.maxS)} s`;
+  return r.unrecovered === 0
+    ? `<td>${text}</td>`
+    : `<td class="below" title="${r.unrecovered} of ${r.loadSteps} steps never recovered">${text} (${r.unrecovered} unrecovered)</td>`;
+}
+
 function row(result: SystemResult, oracle: SystemResult | undefined): string {
   const cells = [
     `<th scope="row">${escapeHtml(result.name)}</th>`,
@@ -31,6 +40,9 @@ function row(result: SystemResult, oracle: SystemResult | undefined): string {
     `<td>${result.directionChanges}</td>`,
     `<td>${result.peakReplicas.prefill}</td>`,
     `<td>${result.peakReplicas.decode}</td>`,
+    `<td>${Math.round(result.goodputPerGpuHour).toLocaleString('en-US')}</td>`,
+    `<td>${result.ratioDeviation.toFixed(2)}</td>`,
+    recoveryCell(result.timeToRecover),
   ];
   const attributes = result.name === 'pdscaler' ? ' class="ours"' : '';
   return `<tr${attributes} data-system="${escapeHtml(result.name)}">${cells.join('')}</tr>`;
@@ -50,6 +62,9 @@ export function summaryTable(results: readonly SystemResult[]): string {
     'Direction changes',
     'Peak prefill',
     'Peak decode',
+    'Goodput per GPU-hour',
+    'P/D ratio deviation',
+    'Time to recover, mean / max',
   ];
   return (
     '<table class="summary"><thead><tr>' +

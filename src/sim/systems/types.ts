@@ -24,11 +24,32 @@ export interface RoleMetrics {
   readonly extras: RoleExtras;
 }
 
+/**
+ * What a P/D router knows exactly about the tokens in flight, for systems whose planner runs inside
+ * their own router (BlitzScale's `DisaggregationController` counts tokens in its batching queue and
+ * KV blocks per replica, research-autoscalers.md §2.1); engines export none of it as a metric.
+ */
+export interface RouterView {
+  /** Prompt tokens routed to prefill and not yet in a running batch (BlitzScale's unbatched tokens). */
+  readonly prefillQueuedTokens: number;
+  /**
+   * KV tokens still on the prefill side: in transfer to decode or waiting for KV room on a decode
+   * replica (BlitzScale counts them in the prefill replicas' used blocks until migration).
+   */
+  readonly kvOnPrefillTokens: number;
+  /** KV tokens in use on decode replicas (prompt plus the tokens generated so far). */
+  readonly kvOnDecodeTokens: number;
+  /** KV capacity of one replica, tokens (`max_blocks_per_replica` x the block size). */
+  readonly kvCapacityTokensPerReplica: number;
+}
+
 export interface ScalingInput {
   readonly nowMs: EpochMs;
   readonly fleet: Readonly<Record<Role, RoleFleetView>>;
   /** Present only for systems with `readsMetrics: true`. */
   readonly metrics: Readonly<Record<Role, RoleMetrics>> | undefined;
+  /** Present only for systems with `readsRouter: true`. */
+  readonly router?: RouterView | undefined;
 }
 
 /** A system under test. Stateful across ticks; one instance per backtest run. */
@@ -37,6 +58,8 @@ export interface SimAutoscaler {
   /** Seconds between ticks (HPA sync period, planner adjustment interval, pdscaler loop interval). */
   readonly intervalS: number;
   readonly readsMetrics: boolean;
+  /** True for a planner that lives in the router and sees its exact token counts (RouterView). */
+  readonly readsRouter?: boolean;
   /** Desired replicas per role for this tick; the fleet applies them at once. */
   tick(input: ScalingInput): Readonly<Record<Role, number>>;
 }

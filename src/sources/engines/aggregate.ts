@@ -12,6 +12,7 @@
 // | inputTokensMean       | sum of the pods' ISL histogram deltas / their count (merged), else     |
 // |                       | sum of prompt-token increases / sum of request increases               |
 // | outputTokensMean      | idem with the OSL histogram / generation tokens                        |
+// | inputTokensBuckets    | the pods' ISL histogram deltas merged by bucket bound (le in tokens)   |
 // | ttftMs, tpotMs        | the pods' histogram DELTAS merged by bucket bound first, then          |
 // |                       | `histogram_quantile` (never an average of per-pod quantiles); both     |
 // |                       | `buckets` (ms) and p50/p90/p95/p99 are given. Unknown when no request  |
@@ -31,7 +32,12 @@
 // | desiredReplicas,      | not from engine metrics: the Kubernetes side fills them                |
 // | pendingReplicas       |                                                                        |
 // Additive gauges are all-or-nothing like the rate; a field no pod exports stays absent.
-import type { LatencyObservation, Observed, RoleObservation } from '../../decision/types.js';
+import type {
+  CumulativeBucket,
+  LatencyObservation,
+  Observed,
+  RoleObservation,
+} from '../../decision/types.js';
 import { compactHistogram, Histogram } from './histogram.js';
 import type { CumulativeHistogram, HistogramName, PodGauges } from './pod-sample.js';
 import { latencySummary, meanLength, type PodWindow } from './window.js';
@@ -76,6 +82,7 @@ export function aggregateRole(pods: readonly PodWindow[]): RoleAggregate {
     additive(pods, 'request rate', (p) => p.requestRatePerS, 'window'),
   );
   put('inputTokensMean', lengthMean(pods, 'inputTokens', 'promptTokens'));
+  put('inputTokensBuckets', lengthBuckets(pods));
   put('outputTokensMean', lengthMean(pods, 'outputTokens', 'generationTokens'));
   put('ttftMs', latency(pods, 'ttftSeconds'));
   put('tpotMs', latency(pods, 'tpotSeconds'));
@@ -265,6 +272,15 @@ function lengthMean(
         );
   if (value === undefined) return { ok: false, reason: 'no request finished in the window' };
   return { ok: true, field: { value, atMs: oldest(contributing) } };
+}
+
+/** The window's prompt-length distribution, merged over the pods (the decision's unattainable share). */
+function lengthBuckets(pods: readonly PodWindow[]): Outcome<readonly CumulativeBucket[]> {
+  const contributing = pods.filter((p) => p.deltas.inputTokens !== undefined);
+  if (contributing.length === 0) return { ok: false, reason: noWindow(pods, 'a prompt-length histogram') };
+  const merged = mergeHistograms(contributing.map((p) => p.deltas.inputTokens as Histogram));
+  if (!(merged.count > 0)) return { ok: false, reason: 'no request finished in the window' };
+  return { ok: true, field: { value: merged.buckets, atMs: oldest(contributing) } };
 }
 
 function kvUsage(pods: readonly PodWindow[]): Outcome<number> {

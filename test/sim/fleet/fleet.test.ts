@@ -223,3 +223,36 @@ describe('runs', () => {
     expect(Array.from(atEpoch.log.tpotMs)).toEqual(Array.from(atZero.log.tpotMs));
   });
 });
+
+describe("the router's view (what BlitzScale's planner reads)", () => {
+  it('counts queued prompt tokens, KV on the prefill side until decode admits it, and KV in use on decode', () => {
+    // One prefill replica, one decode replica. Three prompts of 10,000 tokens arrive together: one is
+    // prefilled in the first batch (budget 8,192 lets one long prompt run alone), two wait.
+    const trace = [0, 1, 2].map(() => ({ arrivalMs: 0, inputTokens: 10_000, outputTokens: 100 }));
+    const fleet = new Fleet(fleetOptions({ initialReplicas: { prefill: 1, decode: 1 } }), trace);
+    fleet.runUntil(0);
+    expect(fleet.routerView()).toEqual({
+      prefillQueuedTokens: 20_000,
+      kvOnPrefillTokens: 0,
+      kvOnDecodeTokens: 0,
+      kvCapacityTokensPerReplica: maxKvTokens,
+    });
+    // When the first prompt's prefill ends its KV is on the wire (still the prefill side's).
+    const prefillDoneMs = profileTtftMs(10_000);
+    fleet.runUntil(prefillDoneMs + 0.001);
+    expect(fleet.routerView().kvOnPrefillTokens).toBe(10_000);
+    expect(fleet.routerView().prefillQueuedTokens).toBe(10_000);
+    // Once it lands and decode admits it, its KV is decode's: the prompt plus what it generated.
+    fleet.runUntil(prefillDoneMs + kvTransferMs(10_000) + 1);
+    const view = fleet.routerView();
+    expect(view.kvOnPrefillTokens).toBe(0);
+    expect(view.kvOnDecodeTokens).toBeGreaterThanOrEqual(10_000);
+    expect(view.kvOnDecodeTokens).toBeLessThan(10_100);
+    runToEnd(fleet);
+    expect(fleet.routerView()).toMatchObject({
+      prefillQueuedTokens: 0,
+      kvOnPrefillTokens: 0,
+      kvOnDecodeTokens: 0,
+    });
+  });
+});

@@ -2,6 +2,7 @@
 // The HTML backtest report as text: the summary it states, what it marks, that it escapes everything
 // from the data, that it is self-contained, and that every chart draws something.
 import { describe, expect, it } from 'vitest';
+import { SystemNames } from '../../../src/sim/result.js';
 import { renderReportHtml } from '../../../src/sim/report/html.js';
 import type { BacktestReportData } from '../../../src/sim/result.js';
 import { sampleReportData, sampleResults } from './sample-data.js';
@@ -67,6 +68,9 @@ describe('renderReportHtml', () => {
       '6',
       '12',
       '19',
+      '1,987',
+      '0.00',
+      '40 s / 80 s',
     ]);
     expect(rowCells(html, 'static-peak').slice(1, 6)).toEqual([
       '100.00%',
@@ -96,10 +100,25 @@ describe('renderReportHtml', () => {
   });
 
   it('marks attainment below 99 %, and only that', () => {
-    expect(belowCells(html, 'hpa-queue')).toEqual(['93.87%', '94.12%']); // TPOT 99.35 % is fine
+    // TPOT 99.35 % is fine; the step that never recovered is marked too.
+    expect(belowCells(html, 'hpa-queue')).toEqual(['93.87%', '94.12%', '210 s / 420 s (1 unrecovered)']);
     expect(belowCells(html, 'dynamo-sla')).toEqual(['98.77%', '98.99%']); // 0.9899 rounds to 98.99
     for (const system of ['pdscaler', 'static-peak', 'oracle']) expect(belowCells(html, system)).toEqual([]);
     expect(html).toMatch(/td\.below \{ color: #b00020;/);
+  });
+
+  it('lists the load steps slowest first with each system\'s time to recover, "never" when it did not', () => {
+    const section = html.slice(html.indexOf('Recovery after load steps'));
+    const rows = [...section.matchAll(/<tr><th scope="row">(\d+) s<\/th>(.*?)<\/tr>/g)];
+    expect(rows.map((m) => m[1])).toEqual(['9000', '9600', '600']);
+    expect(rows[0]?.[2]).toContain('30.00 → 48.00');
+    expect(rows[0]?.[2]).toContain('never (5400 s to the end)');
+    expect(section).toContain('<p>3 load steps.</p>');
+  });
+
+  it('states the system notes and the ratio band the deviation is measured against', () => {
+    expect(html).toContain('<dt>heteroscale</dt><dd>fixed P/D ratio 2:3 chosen offline</dd>');
+    expect(html).toContain("from the policy's band [0.5, 1.5]");
   });
 
   it('escapes names from the data: a trace called <script> stays text', () => {
@@ -147,9 +166,10 @@ describe('renderReportHtml', () => {
   it('draws desired replicas dashed and ready solid, one colour per system', () => {
     const svg = charts(html).get('replicas-decode')!;
     const paths = [...svg.matchAll(/<path d="[^"]*" stroke="(#[0-9a-f]{6})"( stroke-dasharray)?/g)];
-    expect(paths).toHaveLength(10);
-    expect(paths.filter((m) => m[2] !== undefined)).toHaveLength(5);
-    expect(new Set(paths.map((m) => m[1])).size).toBe(5);
+    const systems = SystemNames.length; // seven: pdscaler, five baselines, the oracle
+    expect(paths).toHaveLength(2 * systems);
+    expect(paths.filter((m) => m[2] !== undefined)).toHaveLength(systems);
+    expect(new Set(paths.map((m) => m[1])).size).toBe(systems);
   });
 
   it('puts the SLO in the latency charts: a vertical line at the SLO and a horizontal one at the quantile', () => {

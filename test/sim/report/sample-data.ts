@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// A synthetic but plausible BacktestReportData for the report tests: five systems over a day-shaped
+// A synthetic but plausible BacktestReportData for the report tests: seven systems over a day-shaped
 // load, deterministic (no randomness) so failures reproduce, with the size of a real 4-hour backtest.
 import type { Role } from '../../../src/decision/types.js';
 import type {
@@ -27,6 +27,8 @@ const headroom: Readonly<Record<SystemName, number>> = {
   'static-peak': 0,
   'hpa-queue': 0.95,
   'dynamo-sla': 1.05,
+  heteroscale: 1.3,
+  'blitzscale-bands': 1.1,
   oracle: 1,
 };
 
@@ -67,12 +69,28 @@ const latencyScale: Readonly<Record<SystemName, number>> = {
   'static-peak': 0.7,
   'hpa-queue': 1.8,
   'dynamo-sla': 1.3,
+  heteroscale: 0.8,
+  'blitzscale-bands': 1.2,
   oracle: 0.9,
 };
 
 function latency(name: SystemName): LatencyDistribution {
   const k = latencyScale[name];
   return { name, ttftMs: quantiles(180 * k, 0.3), tpotMs: quantiles(22 * k, 0.2) };
+}
+
+/** The measures of issue 7, varied per system so a table mix-up shows. */
+function measures(
+  goodputPerGpuHour: number,
+  ratioDeviation: number,
+  meanS: number,
+  unrecovered = 0,
+): Pick<SystemResult, 'goodputPerGpuHour' | 'ratioDeviation' | 'timeToRecover'> {
+  return {
+    goodputPerGpuHour,
+    ratioDeviation,
+    timeToRecover: { loadSteps: 3, meanS, maxS: meanS * 2, unrecovered },
+  };
 }
 
 export const sampleResults: readonly SystemResult[] = [
@@ -83,6 +101,7 @@ export const sampleResults: readonly SystemResult[] = [
     scaleEvents: 48,
     directionChanges: 6,
     peakReplicas: { prefill: 12, decode: 19 },
+    ...measures(1987, 0, 40),
   },
   {
     name: 'static-peak',
@@ -91,6 +110,7 @@ export const sampleResults: readonly SystemResult[] = [
     scaleEvents: 0,
     directionChanges: 0,
     peakReplicas: { prefill: 8, decode: 13 },
+    ...measures(1102, 0.25, 0),
   },
   {
     name: 'hpa-queue',
@@ -99,6 +119,7 @@ export const sampleResults: readonly SystemResult[] = [
     scaleEvents: 131,
     directionChanges: 57,
     peakReplicas: { prefill: 10, decode: 15 },
+    ...measures(2295, 0.5, 210, 1),
   },
   {
     name: 'dynamo-sla',
@@ -107,6 +128,25 @@ export const sampleResults: readonly SystemResult[] = [
     scaleEvents: 77,
     directionChanges: 21,
     peakReplicas: { prefill: 11, decode: 17 },
+    ...measures(2107, 0.1, 95),
+  },
+  {
+    name: 'heteroscale',
+    sloAttainment: { ttft: 0.9921, tpot: 0.9968, both: 0.9904 },
+    gpuHours: 70.2,
+    scaleEvents: 22,
+    directionChanges: 4,
+    peakReplicas: { prefill: 12, decode: 20 },
+    ...measures(1741, 0, 65),
+  },
+  {
+    name: 'blitzscale-bands',
+    sloAttainment: { ttft: 0.9815, tpot: 0.9934, both: 0.9781 },
+    gpuHours: 55.1,
+    scaleEvents: 188,
+    directionChanges: 71,
+    peakReplicas: { prefill: 14, decode: 16 },
+    ...measures(2215, 0.8, 120),
   },
   {
     name: 'oracle',
@@ -115,6 +155,7 @@ export const sampleResults: readonly SystemResult[] = [
     scaleEvents: 64,
     directionChanges: 12,
     peakReplicas: { prefill: 8, decode: 13 },
+    ...measures(2469, 0, 20),
   },
 ];
 
@@ -131,6 +172,7 @@ export function sampleReportData(traceName = 'chat-2024-05-01.jsonl'): BacktestR
         transform: 'rate x2 (seed 1)',
       },
       slo: { ttftMs: 500, tpotMs: 40, quantile: 'p90' },
+      ratioBand: { min: 0.5, max: 1.5, basis: 'replicas' },
       results: sampleResults,
     },
     policy: { name: 'chat-h200', file: 'policies/chat-h200.yaml' },
@@ -147,6 +189,22 @@ export function sampleReportData(traceName = 'chat-2024-05-01.jsonl'): BacktestR
     demand: { tS, requestsPerS, promptTokensPerS: requestsPerS.map((r) => Math.round(r * 700)) },
     timelines: SystemNames.map(timeline),
     latency: SystemNames.map(latency),
+    loadSteps: [
+      { atS: 9000, fromPerS: 30, toPerS: 48 },
+      { atS: 9600, fromPerS: 28, toPerS: 40 },
+      { atS: 600, fromPerS: 10, toPerS: 14 },
+    ],
+    recovery: SystemNames.map((name, k) => ({
+      name,
+      steps: [
+        name === 'hpa-queue'
+          ? { recovered: false as const, censoredS: 5400 }
+          : { recovered: true as const, seconds: 30 * k },
+        { recovered: true as const, seconds: 15 * k },
+        { recovered: true as const, seconds: 0 },
+      ],
+    })),
+    systemNotes: { heteroscale: 'fixed P/D ratio 2:3 chosen offline' },
     generatedAt: '2026-01-05T12:00:00.000Z',
   };
 }

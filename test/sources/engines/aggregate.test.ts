@@ -134,6 +134,15 @@ describe('aggregateRole sums, weights and leaves unknowns absent', () => {
     // (1,000 + 27,000) tokens over (10 + 30) requests: 700. Averaging the pods' means (100 and 900)
     // would say 500, weighting the quiet pod like the busy one.
     expect(observation.inputTokensMean).toStrictEqual({ value: 700, atMs: t1 });
+    // The prompt-length distribution merged by bound: all 40 prompts fell in (1,000, 10,000].
+    expect(observation.inputTokensBuckets).toStrictEqual({
+      value: [
+        { le: 1000, count: 0 },
+        { le: 10000, count: 40 },
+        { le: Infinity, count: 40 },
+      ],
+      atMs: t1,
+    });
     expect(extra.promptTokensPerS).toStrictEqual({ value: 28_000 / 15, atMs: t1 });
     // Zero traffic on TTFT here (both histograms flat): latency unknown, not 0.
     expect('ttftMs' in observation).toBe(false);
