@@ -18,6 +18,8 @@ const roleState = z.strictObject({
     })
     .optional(),
   correction: z.strictObject({ factor: z.number().min(1), atMs: z.number() }),
+  // Optional: states written before panic mode (or by a role not panicking) have none.
+  panic: z.strictObject({ sinceMs: z.number(), lastTriggeredMs: z.number() }).optional(),
 });
 
 const stateFileSchema = z.strictObject({

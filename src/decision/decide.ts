@@ -3,6 +3,7 @@
 // no I/O, no clock, no randomness (Knative's `Scale(logger, now)`, style-anchors.md P1).
 import { explainRole } from './explain.js';
 import { stabilize } from './hysteresis.js';
+import { panicNote, type PanicAssessment } from './panic.js';
 import { applyJointLimits, gpusOf, type JointConstraints } from './joint-limits.js';
 import { estimateDemand, isFresh, type DemandEstimate } from './role-demand.js';
 import { ratioReport } from './ratio-band.js';
@@ -13,6 +14,7 @@ import type {
   DecisionState,
   EpochMs,
   Observation,
+  Observed,
   Role,
   RoleDecision,
   RoleInputs,
@@ -31,6 +33,8 @@ interface RoleStep {
   readonly next: Omit<RoleState, 'desiredReplicas' | 'lastScaleUpAtMs' | 'lastScaleDownAtMs'>;
   readonly ready: number | undefined;
   readonly pending: number | undefined;
+  /** Undefined when panic mode is off or the role held. */
+  readonly panic?: PanicAssessment | undefined;
 }
 
 /**
@@ -60,6 +64,34 @@ function pendingReplicas(observation: Observation, role: Role): number | undefin
   return undefined;
 }
 
+/** Unknown is not zero: hold, and forget the window evidence so a return of data starts afresh. */
+function heldStep(
+  spec: DecisionSpec,
+  previous: RoleState | undefined,
+  base: Pick<RoleStep, 'current' | 'estimate' | 'ready' | 'pending'>,
+): RoleStep {
+  const { estimate } = base;
+  const rule: BoundRule = estimate.missing.length > 0 ? 'missing-metrics' : 'stale-metrics';
+  const next = {
+    samples: [],
+    forecast: previous?.forecast,
+    correction: estimate.nextCorrection,
+    // A hold keeps panic running: it still ends a stable window after its last burst.
+    ...(spec.panic.enabled && previous?.panic !== undefined ? { panic: previous.panic } : {}),
+  };
+  return { ...base, proposed: base.current, raw: undefined, rule, held: true, next };
+}
+
+/** KPA compares the panic need with ready pods; an unknown or stale count reads as what we asked for. */
+function panicReadyReplicas(
+  spec: DecisionSpec,
+  nowMs: EpochMs,
+  ready: Observed<number> | undefined,
+  current: number,
+): number {
+  return ready !== undefined && isFresh(spec, nowMs, ready) ? ready.value : current;
+}
+
 function stepRole(
   spec: DecisionSpec,
   observation: Observation,
@@ -72,22 +104,8 @@ function stepRole(
   const estimate = estimateDemand({ spec, observation, previous, nowMs }, role);
   const ready = observation.roles[role].readyReplicas;
   const pending = pendingReplicas(observation, role);
-  if (estimate.needed === undefined) {
-    // Unknown is not zero: hold, and forget the window evidence so a return of data starts afresh.
-    const rule: BoundRule = estimate.missing.length > 0 ? 'missing-metrics' : 'stale-metrics';
-    const next = { samples: [], forecast: previous?.forecast, correction: estimate.nextCorrection };
-    return {
-      current,
-      estimate,
-      ready: ready?.value,
-      pending,
-      proposed: current,
-      raw: undefined,
-      rule,
-      held: true,
-      next,
-    };
-  }
+  if (estimate.needed === undefined)
+    return heldStep(spec, previous, { current, estimate, ready: ready?.value, pending });
   const stabilized = stabilize({
     spec,
     nowMs,
@@ -101,11 +119,15 @@ function stepRole(
         : 0,
     samples: previous?.samples ?? [],
     lastScaleUpAtMs: previous?.lastScaleUpAtMs,
+    readyReplicas: panicReadyReplicas(spec, nowMs, ready, current),
+    panic: previous?.panic,
   });
+  const panicState = stabilized.panic?.state;
   const next = {
     samples: stabilized.samples,
     forecast: estimate.nextForecast,
     correction: estimate.nextCorrection,
+    ...(panicState === undefined ? {} : { panic: panicState }),
   };
   return {
     current,
@@ -117,6 +139,7 @@ function stepRole(
     rule: stabilized.rule,
     held: false,
     next,
+    panic: stabilized.panic,
   };
 }
 
@@ -162,21 +185,28 @@ function boundRuleFor(spec: DecisionSpec, nowMs: EpochMs, steps: Readonly<Record
   };
 }
 
-function inputsOf(step: RoleStep, correctionFactor: number): RoleInputs {
+function inputsOf(spec: DecisionSpec, step: RoleStep, nowMs: EpochMs): RoleInputs {
   const e = step.estimate;
+  const panic = step.panic?.state === undefined ? [] : [panicNote(spec.panic, step.panic, nowMs)];
   return {
     currentReplicas: step.current,
     readyReplicas: step.ready,
     pendingReplicas: step.pending,
     measuredDemand: e.measured,
     forecastDemand: e.forecast,
+    horizonS: e.horizonS,
     demandUnit: e.unit,
     capacityPerReplica: e.capacityPerReplica,
     neededReplicas: e.needed,
     observedLatencyMs: e.observedLatencyMs,
     sloMs: e.sloMs,
-    correctionFactor,
-    notes: [...e.notes, ...e.missing.map((f) => `missing: ${f}`), ...e.stale.map((f) => `stale: ${f}`)],
+    correctionFactor: step.next.correction.factor,
+    notes: [
+      ...e.notes,
+      ...panic,
+      ...e.missing.map((f) => `missing: ${f}`),
+      ...e.stale.map((f) => `stale: ${f}`),
+    ],
   };
 }
 
@@ -193,6 +223,7 @@ function nextRoleState(
     desiredReplicas: desired,
     lastScaleUpAtMs: desired > step.current ? nowMs : previous?.lastScaleUpAtMs,
     lastScaleDownAtMs: desired < step.current ? nowMs : previous?.lastScaleDownAtMs,
+    ...(step.next.panic === undefined ? {} : { panic: step.next.panic }),
   };
 }
 
@@ -223,7 +254,7 @@ export function decide(
     const desired = joint.pair[role];
     const limits = [step.rule, ...joint.rules[role]];
     const boundBy = limits[limits.length - 1] ?? step.rule;
-    const inputs = inputsOf(step, step.next.correction.factor);
+    const inputs = inputsOf(spec, step, nowMs);
     const summary = { role, desiredReplicas: desired, currentReplicas: step.current, boundBy, inputs };
     const reason = explainRole(spec, summary, joint.satisfied);
     roles[role] = {

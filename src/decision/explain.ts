@@ -23,6 +23,8 @@ const ruleSentences: Readonly<Record<BoundRule, string>> = {
   'schedule-floor': 'raised to an active schedule floor',
   'ratio-band': 'adjusted to keep prefill/decode inside the ratio band',
   'gpu-budget': 'fitted into the GPU budget in proportion to need',
+  panic:
+    'panic mode: a burst over the panic window needs at least the panic threshold times the ready replicas, so it scales up to the panic need at once and not down until a whole stable window passes without a burst',
 };
 
 /** What a sentence about one role needs. */
@@ -46,13 +48,13 @@ function formatNumber(x: number): string {
   return x < 0 ? `-${grouped}` : grouped;
 }
 
-function demandClause(spec: DecisionSpec, d: RoleSummary): string {
+function demandClause(d: RoleSummary): string {
   const i = d.inputs;
   if (i.measuredDemand === undefined || i.capacityPerReplica === undefined || i.neededReplicas === undefined)
     return '';
   const forecast =
     i.forecastDemand !== undefined && i.forecastDemand > i.measuredDemand
-      ? ` (forecast ${formatNumber(i.forecastDemand)} in ${spec.forecast.horizonS[d.role]} s)`
+      ? ` (forecast ${formatNumber(i.forecastDemand)} in ${formatNumber(i.horizonS)} s)`
       : '';
   return ` Demand ${formatNumber(i.measuredDemand)} ${i.demandUnit}${forecast} at ${formatNumber(i.capacityPerReplica)} per replica needs ${formatNumber(i.neededReplicas)} replicas.`;
 }
@@ -73,7 +75,7 @@ export function explainRole(spec: DecisionSpec, d: RoleSummary, satisfied: boole
   const joint = satisfied
     ? ''
     : ' No prefill/decode pair meets the bounds, ratio band and GPU budget together; the bounds and held counts were kept.';
-  return `${d.role} ${change}: ${describeRule(d.boundBy)}.${demandClause(spec, d)}${latencyClause(spec, d)}${joint}`;
+  return `${d.role} ${change}: ${describeRule(d.boundBy)}.${demandClause(d)}${latencyClause(spec, d)}${joint}`;
 }
 
 /**

@@ -4,7 +4,9 @@
 // window (the N/(N-1) consolidation check of ai-dynamo/dynamo PR #9294), never while replicas are
 // pending for a scale-up, and by at most a step per tick. Windows follow Kubernetes HPA semantics
 // (reference/autoscaler-algorithms.md §5.4): up takes the minimum recommendation over its window,
-// down the maximum over its window, so a single spike or dip moves nothing.
+// down the maximum over its window, so a single spike or dip moves nothing. With `panic.enabled`, a
+// panicking role (panic.ts) follows KPA instead: up to the panic need at once, never down.
+import { assessPanic, type PanicAssessment, type PanicState } from './panic.js';
 import type { BoundRule, DecisionSpec, EpochMs, RecommendationSample, StepLimit } from './types.js';
 
 /** Rounds up, ignoring float dust: 3.0000000001 replicas is 3, not 4. */
@@ -21,6 +23,9 @@ export interface HysteresisInput {
   readonly pendingReplicas: number;
   readonly samples: readonly RecommendationSample[];
   readonly lastScaleUpAtMs: EpochMs | undefined;
+  /** Ready replicas for the panic threshold (the current count when not known fresh). */
+  readonly readyReplicas: number;
+  readonly panic: PanicState | undefined;
 }
 
 export interface HysteresisResult {
@@ -28,7 +33,11 @@ export interface HysteresisResult {
   readonly rawReplicas: number;
   readonly rule: BoundRule;
   readonly samples: readonly RecommendationSample[];
+  /** Undefined when panic mode is off. */
+  readonly panic: PanicAssessment | undefined;
 }
+
+type Step = Omit<HysteresisResult, 'samples' | 'rawReplicas' | 'panic'>;
 
 /**
  * Appends this tick's sample and keeps those inside the longest window plus the newest one before it
@@ -81,11 +90,7 @@ function stepDown(limit: StepLimit, current: number): number {
   return current - Math.max(limit.maxStepReplicas, Math.floor((current * limit.maxStepPercent) / 100));
 }
 
-function scaleUp(
-  input: HysteresisInput,
-  samples: readonly RecommendationSample[],
-  up: number,
-): Omit<HysteresisResult, 'samples' | 'rawReplicas'> {
+function scaleUp(input: HysteresisInput, samples: readonly RecommendationSample[], up: number): Step {
   const { spec, currentReplicas: current } = input;
   if (input.pendingReplicas > 0) return { replicas: current, rule: 'pending-replicas' };
   let target = up;
@@ -99,10 +104,7 @@ function scaleUp(
   return target > limit ? { replicas: limit, rule: 'max-step' } : { replicas: target, rule };
 }
 
-function scaleDown(
-  input: HysteresisInput,
-  samples: readonly RecommendationSample[],
-): Omit<HysteresisResult, 'samples' | 'rawReplicas'> {
+function scaleDown(input: HysteresisInput, samples: readonly RecommendationSample[]): Step {
   const { spec, currentReplicas: current, nowMs } = input;
   if (input.breach) return { replicas: current, rule: 'slo-breach' };
   if (input.lastScaleUpAtMs !== undefined && nowMs - input.lastScaleUpAtMs < spec.scaleDown.windowS * 1000) {
@@ -118,16 +120,43 @@ function scaleDown(
   return target < limit ? { replicas: limit, rule: 'max-step' } : { replicas: target, rule: 'demand' };
 }
 
+/**
+ * KPA while panicking (autoscaler-algorithms.md §4.2): `max(stable, panic)` need at once and never
+ * below the current count. No up window and no pending-replica hold, as in KPA, whose panic count is
+ * the whole need, not an increment; the step limit stays, as KPA clamps by its max-scale-up-rate.
+ */
+function panicScale(input: HysteresisInput, panic: PanicAssessment): Step {
+  const current = input.currentReplicas;
+  const target = Math.max(panic.panicNeed, panic.stableNeed);
+  if (target <= current) return { replicas: current, rule: 'panic' };
+  const limit = stepUp(input.spec.scaleUp, current);
+  return target > limit ? { replicas: limit, rule: 'max-step' } : { replicas: target, rule: 'panic' };
+}
+
+function retainedWindowMs(spec: DecisionSpec): number {
+  const panicS = spec.panic.enabled ? Math.max(spec.panic.stableWindowS, spec.panic.panicWindowS) : 0;
+  return Math.max(spec.scaleUp.windowS, spec.scaleDown.windowS, panicS) * 1000;
+}
+
 /** One role's stabilized replica count for this tick, and the samples to remember. */
 export function stabilize(input: HysteresisInput): HysteresisResult {
   const { spec, nowMs, currentReplicas: current } = input;
   const up = ceilReplicas(input.needed);
   const down = ceilReplicas(input.needed / spec.scaleDown.margin);
-  const windowMs = Math.max(spec.scaleUp.windowS, spec.scaleDown.windowS) * 1000;
-  const samples = retain(input.samples, { atMs: nowMs, up, down }, windowMs);
-  let result: Omit<HysteresisResult, 'samples' | 'rawReplicas'>;
-  if (up > current) result = scaleUp(input, samples, up);
+  const samples = retain(input.samples, { atMs: nowMs, up, down }, retainedWindowMs(spec));
+  const panic = spec.panic.enabled
+    ? assessPanic({
+        spec: spec.panic,
+        nowMs,
+        samples,
+        readyReplicas: input.readyReplicas,
+        previous: input.panic,
+      })
+    : undefined;
+  let result: Step;
+  if (panic?.state !== undefined) result = panicScale(input, panic);
+  else if (up > current) result = scaleUp(input, samples, up);
   else if (down < current) result = scaleDown(input, samples);
   else result = { replicas: current, rule: up < current ? 'scale-down-margin' : 'demand' };
-  return { replicas: result.replicas, rule: result.rule, rawReplicas: up, samples };
+  return { replicas: result.replicas, rule: result.rule, rawReplicas: up, samples, panic };
 }

@@ -25,6 +25,7 @@ export interface DemandEstimate {
   readonly stale: readonly string[];
   readonly measured: number | undefined;
   readonly forecast: number | undefined;
+  readonly horizonS: number;
   readonly unit: string;
   readonly capacityPerReplica: number | undefined;
   /** Fractional replicas needed at full SLO capacity. */
@@ -176,6 +177,34 @@ interface Sizing {
   readonly notes: string[];
 }
 
+/**
+ * Requests held at the inference gateway are prefill demand no engine has seen yet
+ * (gateway-coldstart-fluid-kpa.md §1.5): queued ones drain within one TTFT SLO like the engine queue,
+ * rejected or evicted ones add to the request rate. Unknown (flow control off) adds nothing.
+ */
+function gatewayDemand(
+  ctx: DemandContext,
+  at: { readonly isl: number; readonly perReplica: number },
+): { extraReplicas: number; rejectedPerS: number; notes: string[] } {
+  const o = ctx.observation.roles.prefill;
+  const fresh = (field: Observed<number> | undefined): number | undefined =>
+    field !== undefined && isFresh(ctx.spec, ctx.nowMs, field) ? field.value : undefined;
+  const queued = fresh(o.gatewayQueuedRequests) ?? 0;
+  const rejectedPerS = fresh(o.gatewayRejectedPerS) ?? 0;
+  const notes: string[] = [];
+  if (queued > 0)
+    notes.push(
+      `${queued} requests queued at the gateway pool, not yet seen by the engines: drained within ${ctx.spec.slo.ttftMs} ms`,
+    );
+  if (rejectedPerS > 0)
+    notes.push(`${rejectedPerS.toFixed(2)} requests/s rejected or evicted at the gateway count as demand`);
+  return {
+    extraReplicas: (queued * at.isl) / (ctx.spec.slo.ttftMs / 1000) / at.perReplica,
+    rejectedPerS,
+    notes,
+  };
+}
+
 function sizePrefill(ctx: DemandContext, factor: number): Sizing {
   const o = ctx.observation.roles.prefill;
   const rate = o.requestRatePerS?.value ?? 0;
@@ -197,14 +226,15 @@ function sizePrefill(ctx: DemandContext, factor: number): Sizing {
     extraReplicas = (waiting.value * isl) / (ctx.spec.slo.ttftMs / 1000) / perReplica;
     notes.push(`${waiting.value} queued requests drained within ${ctx.spec.slo.ttftMs} ms`);
   }
+  const gateway = gatewayDemand(ctx, { isl, perReplica });
   const cap = ctx.spec.slo.maxRequestRatePerPrefillReplica;
   return {
-    measured: rate * isl,
+    measured: (rate + gateway.rejectedPerS) * isl,
     capacityPerReplica: perReplica,
-    extraReplicas,
+    extraReplicas: extraReplicas + gateway.extraReplicas,
     capReplicas: (demand) => (cap === undefined ? 0 : demand / isl / cap),
     unit: 'prompt tokens/s',
-    notes,
+    notes: [...notes, ...gateway.notes],
   };
 }
 
@@ -313,6 +343,18 @@ function sizingNotes(
   return notes;
 }
 
+/**
+ * How far ahead to forecast: the policy's horizon, or with `coldStart: auto` (and no explicit
+ * horizon) the role's measured cold start while it is fresh; the prior until the first start is seen.
+ */
+export function forecastHorizonS(ctx: DemandContext, role: Role): number {
+  const { spec } = ctx;
+  const measured = ctx.observation.roles[role].coldStartS;
+  if (spec.roles[role].coldStartAuto && !spec.forecast.horizonExplicit && measured !== undefined)
+    return measured.value > 0 ? measured.value : spec.forecast.horizonS[role];
+  return spec.forecast.horizonS[role];
+}
+
 /** Measures, forecasts and sizes one role. Pure: everything comes from the arguments. */
 export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   const { spec, nowMs, previous } = ctx;
@@ -326,6 +368,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   // Object literals in full rather than spreading a shared base: V8 turns `{ ...base, more }` into a
   // slow clone-and-extend here, measured at ~30 us per call in `npm run bench`.
   const unit = role === 'prefill' ? 'prompt tokens/s' : 'active conversations';
+  const horizonS = forecastHorizonS(ctx, role);
   if (missing.length + stale.length + custom.missing.length > 0) {
     return {
       unit,
@@ -336,6 +379,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
       stale,
       measured: undefined,
       forecast: undefined,
+      horizonS,
       capacityPerReplica: undefined,
       needed: undefined,
       notes: [...observed.notes],
@@ -347,7 +391,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   const sizing =
     role === 'prefill' ? sizePrefill(ctx, nextCorrection.factor) : sizeDecode(ctx, nextCorrection.factor);
   const nextForecast = updateForecast(spec.forecast, previous?.forecast, sizing.measured, nowMs);
-  const forecast = predictDemand(spec.forecast, nextForecast, spec.forecast.horizonS[role]);
+  const forecast = predictDemand(spec.forecast, nextForecast, horizonS);
   // A forecast above the measurement leads scale-ups; below it, the measurement rules (predictive
   // up, reactive down). Headroom for forecast error applies both ways: volatile demand keeps spare.
   const headroom = forecastHeadroom(spec.forecast, nextForecast);
@@ -369,6 +413,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
     stale: [],
     measured: sizing.measured,
     forecast,
+    horizonS,
     capacityPerReplica: sizing.capacityPerReplica,
     needed,
     notes,

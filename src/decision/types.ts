@@ -51,6 +51,18 @@ export interface RoleObservation {
   /** Fraction of the KV cache in use, 0..1. */
   readonly kvCacheUsage?: Observed<number>;
   readonly readyReplicas?: Observed<number>;
+  /**
+   * Measured pod creation -> Ready of this role, seconds (rolling p90 of recent starts); the forecast
+   * horizon when the policy says `coldStart: auto`.
+   */
+  readonly coldStartS?: Observed<number>;
+  /**
+   * Requests queued at the inference gateway for this pool (EPP flow control), summed over the EPP
+   * replicas: prefill demand the engines have not seen yet. Absent when flow control is off.
+   */
+  readonly gatewayQueuedRequests?: Observed<number>;
+  /** Requests/s the gateway rejected or evicted for lack of capacity or endpoints. */
+  readonly gatewayRejectedPerS?: Observed<number>;
   /** `spec.replicas` of the role's scaling adapter. */
   readonly desiredReplicas?: Observed<number>;
   readonly pendingReplicas?: Observed<number>;
@@ -96,8 +108,10 @@ export interface RoleSpec {
   readonly gpusPerReplica: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
-  /** Seconds from pod creation to Ready; the default forecast horizon. */
+  /** Seconds from pod creation to Ready; the default forecast horizon (the prior when auto). */
   readonly coldStartS: number;
+  /** `coldStart: auto`: the horizon follows the measured `RoleObservation.coldStartS` when fresh. */
+  readonly coldStartAuto: boolean;
 }
 
 export interface StepLimit {
@@ -150,12 +164,22 @@ export interface DecisionSpec {
   readonly forecast: {
     readonly method: ForecastMethod;
     readonly horizonS: Readonly<Record<Role, number>>;
+    /** `forecast.horizon` was set; otherwise a role with `coldStart: auto` forecasts over its measured cold start. */
+    readonly horizonExplicit: boolean;
     readonly alpha: number;
     readonly beta: number;
     /** The forecast never exceeds `maxGrowth x` the smoothed level (bounded extrapolation). */
     readonly maxGrowth: number;
     /** Demand headroom in standard deviations of the one-step forecast error; 0 turns it off. */
     readonly headroomSigmas: number;
+  };
+  /** Knative KPA's panic mode (autoscaler-algorithms.md §4), off unless the policy turns it on. */
+  readonly panic: {
+    readonly enabled: boolean;
+    readonly stableWindowS: number;
+    readonly panicWindowS: number;
+    /** Panic when the panic-window need is at least this multiple of the ready replicas. */
+    readonly thresholdRatio: number;
   };
   readonly schedules: readonly ScheduleFloor[];
   readonly customDemand: Readonly<Partial<Record<Role, CompiledExpression>>>;
@@ -186,6 +210,11 @@ export interface RoleState {
   readonly forecast: ForecastState | undefined;
   /** One-sided latency correction (>= 1) and when it was last updated. */
   readonly correction: { readonly factor: number; readonly atMs: EpochMs };
+  /**
+   * KPA panic (autoscaler-algorithms.md §4.2): when it began and when a tick last met the threshold.
+   * Absent when the role is not panicking, and in states written before panic mode existed.
+   */
+  readonly panic?: { readonly sinceMs: EpochMs; readonly lastTriggeredMs: EpochMs };
 }
 
 /** What the decider remembers between ticks. Plain JSON, so `pdscaler plan --state` can step it. */
@@ -210,6 +239,7 @@ export const BoundRules = [
   'schedule-floor',
   'ratio-band',
   'gpu-budget',
+  'panic',
 ] as const;
 /** The rule that set a role's final number. */
 export type BoundRule = (typeof BoundRules)[number];
@@ -222,6 +252,8 @@ export interface RoleInputs {
   /** Demand in the role's unit: prefill tokens/s, decode active conversations. */
   readonly measuredDemand: number | undefined;
   readonly forecastDemand: number | undefined;
+  /** Seconds ahead the forecast looked (the role's cold start, measured when `coldStart: auto`). */
+  readonly horizonS: number;
   readonly demandUnit: string;
   readonly capacityPerReplica: number | undefined;
   readonly neededReplicas: number | undefined;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where one policy's observation comes from, per `spec.metrics.source`: the engine pods of each role
 // (discovered through the apiserver, scraped, windowed) or Prometheus (one instant query per signal).
-// One small interface for both (KEDA's one module per source behind `Scaler`, style-anchors.md).
+// One small interface for both (KEDA's one module per source behind `Scaler`, style-anchors.md). A
+// policy with `spec.gateway` also reads the inference gateway each tick: its queued and shed requests
+// land on the prefill role (gateway-coldstart-fluid-kpa.md §1.5).
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DecisionSpec, Observation, Role, RoleObservation } from '../decision/types.js';
 import type { MetricsSpec } from '../policy/metrics.js';
@@ -9,6 +11,7 @@ import { observePolicy, type RoleSource } from '../sources/collect/observe-polic
 import { RoleCollector } from '../sources/collect/role-collector.js';
 import { kubePodApi } from '../sources/discovery/kube-pod-api.js';
 import { RolePodDiscovery, type DiscoveryStatus } from '../sources/discovery/pods.js';
+import { gatewayObservation, type GatewaySource } from '../sources/gateway/gateway-reading.js';
 import { roleSignalsRequest } from '../sources/prometheus/from-policy.js';
 import { queryRoleSignals, toRoleObservation } from '../sources/prometheus/source.js';
 import type { Scraper } from '../sources/scrape/scraper.js';
@@ -36,6 +39,8 @@ export interface PolicySourceOptions {
   readonly scraper: Scraper;
   readonly nowMs: () => number;
   readonly logger: Logger;
+  /** The policy's gateway (spec.gateway), read alongside the engines. */
+  readonly gateway?: GatewaySource | undefined;
 }
 
 class EngineSource implements PolicySource {
@@ -130,9 +135,43 @@ class PrometheusPolicySource implements PolicySource {
   }
 }
 
-/** The source `spec.metrics.source` names. */
+/** Adds the gateway's reading to the prefill role of every observation; its notes say why it is unknown. */
+class WithGateway implements PolicySource {
+  private readonly inner: PolicySource;
+  private readonly gateway: GatewaySource;
+
+  constructor(inner: PolicySource, gateway: GatewaySource) {
+    this.inner = inner;
+    this.gateway = gateway;
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  async observe(nowMs: number, signal: AbortSignal): Promise<SourcedObservation> {
+    const [sourced, reading] = await Promise.all([
+      this.inner.observe(nowMs, signal),
+      this.gateway.read(signal),
+    ]);
+    const { roles } = sourced.observation;
+    return {
+      observation: {
+        ...sourced.observation,
+        roles: { ...roles, prefill: { ...roles.prefill, ...gatewayObservation(reading) } },
+      },
+      notes: { ...sourced.notes, prefill: [...sourced.notes.prefill, ...reading.notes] },
+    };
+  }
+
+  stop(): void {
+    this.inner.stop();
+  }
+}
+
+/** The source `spec.metrics.source` names, plus the gateway when the policy has one. */
 export function policySource(options: PolicySourceOptions): PolicySource {
-  return options.metrics.source === 'prometheus'
-    ? new PrometheusPolicySource(options)
-    : new EngineSource(options);
+  const source =
+    options.metrics.source === 'prometheus' ? new PrometheusPolicySource(options) : new EngineSource(options);
+  return options.gateway === undefined ? source : new WithGateway(source, options.gateway);
 }

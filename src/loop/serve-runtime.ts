@@ -2,7 +2,8 @@
 // `pdscaler serve`: builds the running system from a loaded config. Every policy gets its sources, a
 // state keeper and a tick on its own interval; every output reads the shared DecisionBoard. Which
 // outputs run is the mode (standalone: external metrics API + APIService; keda: the gRPC scaler;
-// direct: /scale writes, plus an optional read-only API), and `advisory` turns every write off.
+// direct: /scale writes, plus an optional read-only API), and `advisory` turns every write off. A
+// policy with `spec.gateway` also gets a fast scale-from-zero poll beside its tick.
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -18,6 +19,9 @@ import { startKedaScaler, type KedaScaler } from '../serving/keda/server.js';
 import { SelfMetrics } from '../serving/self-metrics.js';
 import { startStatusPage, type StatusPage } from '../serving/status/server.js';
 import { loadServingTls, selfSignedServingTls, type ServingTls } from '../serving/tls.js';
+import { gatewaySourceFor } from '../sources/gateway/from-policy.js';
+import { kubePodApi } from '../sources/discovery/kube-pod-api.js';
+import { fluidFor } from './fluid-watch.js';
 import { Scraper } from '../sources/scrape/scraper.js';
 import type { Timers } from '../sources/discovery/pods.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -27,6 +31,7 @@ import type { LoadedPolicy, ServeConfig } from './config.js';
 import { PolicyLoop, type ReplicaReader } from './policy-loop.js';
 import { policySource, type PolicySource } from './policy-sources.js';
 import type { PolicyReplicas } from './replica-fields.js';
+import { ScaleFromZero } from './scale-from-zero.js';
 import { IntervalScheduler } from './scheduler.js';
 import { StateKeeper, type StatePersistence } from './state-keeper.js';
 
@@ -121,6 +126,7 @@ class Runtime {
   private readonly sources: PolicySource[] = [];
   private readonly schedulers: IntervalScheduler[] = [];
   private readonly keepers: StateKeeper[] = [];
+  private readonly wakers: ScaleFromZero[] = [];
   private elector: LeaderElector | undefined;
   private auth: DelegatedAuth | undefined;
 
@@ -277,6 +283,7 @@ class Runtime {
     const { config, deps } = this;
     const key = `${policy.spec.namespace}/${policy.spec.name}`;
     const logger = deps.logger.child({ policy: key });
+    const gateway = gatewaySourceFor(policy.metrics, deps.nowMs);
     const source = policySource({
       spec: policy.spec,
       metrics: policy.metrics,
@@ -284,6 +291,7 @@ class Runtime {
       scraper: this.scraper,
       nowMs: deps.nowMs,
       logger,
+      gateway,
     });
     this.sources.push(source);
     await source.start();
@@ -335,6 +343,8 @@ class Runtime {
       timers: deps.timers,
       logger,
       metrics: this.metrics,
+      pods: kubePodApi(this.kubeConfig),
+      fluid: fluidFor(policy, this.kubeConfig, { logger, nowMs: deps.nowMs, advisory: config.advisory }),
     });
     const scheduler = new IntervalScheduler({
       intervalMs: policy.metrics.intervalS * 1000,
@@ -349,10 +359,27 @@ class Runtime {
     });
     this.schedulers.push(scheduler);
     scheduler.start();
+    const gatewaySpec = policy.metrics.gateway;
+    if (gateway !== undefined && gatewaySpec !== undefined) {
+      const waker = new ScaleFromZero({
+        spec: policy.spec,
+        pool: gatewaySpec.pool,
+        gateway,
+        board: this.board,
+        scale: actuator !== undefined && config.mode === 'direct' ? writer : undefined,
+        isLeader: this.isLeader,
+        pollIntervalMs: gatewaySpec.pollIntervalMs,
+        nowMs: deps.nowMs,
+        timers: deps.timers,
+        logger,
+      });
+      this.wakers.push(waker);
+      waker.start();
+    }
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.schedulers.map((s) => s.stop()));
+    await Promise.all([...this.schedulers, ...this.wakers].map((s) => s.stop()));
     for (const source of this.sources) source.stop();
     await this.elector?.stop();
     this.auth?.close();

@@ -40,7 +40,9 @@ function roleSpec(spec: Spec, role: Role): RoleSpec {
     gpusPerReplica: r.gpusPerReplica ?? d.gpusPerReplica,
     minReplicas: r.minReplicas ?? d.minReplicas,
     maxReplicas: r.maxReplicas,
-    coldStartS: seconds(r.coldStart, d.coldStartS),
+    coldStartS:
+      r.coldStart === undefined || r.coldStart === 'auto' ? d.coldStartS : parseDurationS(r.coldStart),
+    coldStartAuto: r.coldStart === 'auto',
   };
 }
 
@@ -289,7 +291,7 @@ function stepSpec(
 
 function behaviorSpec(
   b: BehaviorDoc,
-): Pick<DecisionSpec, 'scaleUp' | 'scaleDown' | 'stalenessS' | 'correction'> {
+): Pick<DecisionSpec, 'scaleUp' | 'scaleDown' | 'stalenessS' | 'correction' | 'panic'> {
   const up = {
     windowS: d.scaleUpWindowS,
     maxStepReplicas: d.scaleUpStepReplicas,
@@ -308,6 +310,17 @@ function behaviorSpec(
       maxFactor: b.correction?.maxFactor ?? d.correctionMaxFactor,
       halfLifeS: seconds(b.correction?.halfLife, d.correctionHalfLifeS),
     },
+    panic: panicSpec(b.panic ?? {}),
+  };
+}
+
+function panicSpec(p: NonNullable<BehaviorDoc['panic']>): DecisionSpec['panic'] {
+  const stableWindowS = seconds(p.stableWindow, d.panicStableWindowS);
+  return {
+    enabled: p.enabled ?? d.panicEnabled,
+    stableWindowS,
+    panicWindowS: (stableWindowS * (p.panicWindowPercentage ?? d.panicWindowPercentage)) / 100,
+    thresholdRatio: (p.panicThresholdPercentage ?? d.panicThresholdPercentage) / 100,
   };
 }
 
@@ -322,6 +335,7 @@ function forecastSpec(
       prefill: seconds(f.horizon, roles.prefill.coldStartS),
       decode: seconds(f.horizon, roles.decode.coldStartS),
     },
+    horizonExplicit: f.horizon !== undefined,
     alpha: f.alpha ?? d.forecastAlpha,
     beta: f.beta ?? d.forecastBeta,
     maxGrowth: f.maxGrowth ?? d.forecastMaxGrowth,

@@ -14,6 +14,13 @@ export const policyDefaults = {
   /** Requests no capacity can serve do not count against it (decision/unattainable.ts). */
   excludeUnattainable: true,
   ratioBasis: 'replicas',
+  /** Knative KPA defaults (autoscaler-algorithms.md §4): 60 s stable, 10% panic window, 200%. */
+  panicEnabled: false,
+  panicStableWindowS: 60,
+  panicWindowPercentage: 10,
+  panicThresholdPercentage: 200,
+  /** llm-d WVA's scale-from-zero engine polls every 100 ms; 250 ms keeps 1 s with room for a write. */
+  gatewayPollIntervalMs: 250,
   /** HPA scaleUp default is 0 s; 30 s rides out one noisy scrape at a 15 s tick. */
   scaleUpWindowS: 30,
   /** HPA scaleUp defaults: 4 pods or 100% per period, whichever is more (reference §5.4). */

@@ -32,6 +32,8 @@ interface SchemaNode {
   readonly exclusiveMinimum?: number;
   readonly maximum?: number;
   readonly exclusiveMaximum?: number;
+  /** A union (`coldStart: auto | duration`): its alternatives' types joined with "or". */
+  readonly anyOf?: readonly SchemaNode[];
 }
 
 export const policyTableMarkers = {
@@ -88,6 +90,8 @@ function stringType(node: SchemaNode): string {
 }
 
 function typeOf(node: SchemaNode, name: string): string {
+  if (node.anyOf !== undefined)
+    return node.anyOf.map((alternative) => typeOf(alternative, name)).join(' or ');
   if (node.const !== undefined) return `\`${String(node.const)}\``;
   if (node.enum !== undefined) return `one of ${node.enum.map((v) => `\`${String(v)}\``).join(', ')}`;
   switch (node.type) {

@@ -103,7 +103,10 @@ export function loadPolicyBytes(file: string, bytes: Uint8Array, options: LoadOp
   const checked = schemaIssues(parsed.value.value);
   if (checked.document === undefined) return { ok: false, issues: place(file, parsed.value, checked.issues) };
   const compiled = compilePolicy(checked.document, profileResolver(file, options));
-  const metrics = compileMetrics(checked.document.spec.metrics);
+  const metrics = compileMetrics(checked.document.spec.metrics, {
+    gateway: checked.document.spec.gateway,
+    fluid: checked.document.spec.fluid,
+  });
   if (compiled.spec === undefined || metrics.metrics === undefined) {
     return { ok: false, issues: place(file, parsed.value, [...compiled.issues, ...metrics.issues]) };
   }

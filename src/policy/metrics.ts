@@ -28,6 +28,22 @@ export interface MetricsSpec {
         readonly queries: Readonly<Partial<Record<PromSignal, string>>>;
       }
     | undefined;
+  /** The Fluid Dataset holding the model (spec.fluid), when the policy names one. */
+  readonly fluid:
+    | { readonly dataset: string; readonly namespace: string | undefined; readonly prewarm: boolean }
+    | undefined;
+  /** The inference gateway's endpoint picker (spec.gateway), when the policy names one. */
+  readonly gateway:
+    | {
+        readonly pool: string;
+        readonly model: string | undefined;
+        /** EPP /metrics URLs scraped directly; empty means read through `prometheus`. */
+        readonly endpoints: readonly string[];
+        readonly bearerTokenFile: string | undefined;
+        /** How often a role at zero checks the gateway queue (scale from zero). */
+        readonly pollIntervalMs: number;
+      }
+    | undefined;
 }
 
 type MetricsDoc = NonNullable<PolicyDocument['spec']['metrics']>;
@@ -72,8 +88,27 @@ function scrapeSpec(scrape: MetricsDoc['scrape']): MetricsSpec['scrape'] {
   };
 }
 
-/** Compiles `spec.metrics` with defaults, or returns its issues. */
-export function compileMetrics(doc: MetricsDoc | undefined): { metrics?: MetricsSpec; issues: PathIssue[] } {
+type GatewayDoc = NonNullable<PolicyDocument['spec']['gateway']>;
+type FluidDoc = NonNullable<PolicyDocument['spec']['fluid']>;
+
+function gatewaySpec(g: GatewayDoc | undefined): MetricsSpec['gateway'] {
+  if (g === undefined) return undefined;
+  return {
+    pool: g.pool,
+    model: g.model,
+    endpoints: g.endpoints ?? [],
+    bearerTokenFile: g.bearerTokenFile,
+    pollIntervalMs:
+      g.pollInterval === undefined ? d.gatewayPollIntervalMs : parseDurationS(g.pollInterval) * 1000,
+  };
+}
+
+/** Compiles `spec.metrics` (and `spec.gateway`, the other place numbers come from) with defaults. */
+export function compileMetrics(
+  doc: MetricsDoc | undefined,
+  elsewhere: { readonly gateway?: GatewayDoc | undefined; readonly fluid?: FluidDoc | undefined } = {},
+): { metrics?: MetricsSpec; issues: PathIssue[] } {
+  const { gateway, fluid } = elsewhere;
   const m = doc ?? {};
   const source = m.source ?? 'engines';
   const issues: PathIssue[] = queryIssues(m.prometheus?.queries ?? {});
@@ -84,6 +119,13 @@ export function compileMetrics(doc: MetricsDoc | undefined): { metrics?: Metrics
       message: 'spec.metrics.source = "prometheus" needs spec.metrics.prometheus.url',
     });
   }
+  if (gateway !== undefined && gateway.endpoints === undefined && m.prometheus === undefined) {
+    issues.push({
+      path: ['spec', 'gateway'],
+      at: 'key',
+      message: 'spec.gateway needs endpoints (the endpoint picker /metrics URLs) or spec.metrics.prometheus',
+    });
+  }
   if (issues.length > 0) return { issues };
   const metrics: MetricsSpec = {
     source,
@@ -92,6 +134,11 @@ export function compileMetrics(doc: MetricsDoc | undefined): { metrics?: Metrics
     model: m.model,
     scrape: scrapeSpec(m.scrape),
     prometheus: prometheusSpec(m.prometheus),
+    gateway: gatewaySpec(gateway),
+    fluid:
+      fluid === undefined
+        ? undefined
+        : { dataset: fluid.dataset, namespace: fluid.namespace, prewarm: fluid.prewarm ?? false },
   };
   return { issues, metrics };
 }

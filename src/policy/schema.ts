@@ -36,7 +36,12 @@ const roleSchema = z
       .optional()
       .describe('Lowest replica count; 0 only with spec.scaleToZero. @default 1'),
     maxReplicas: replicaCount.describe('Highest replica count.'),
-    coldStart: duration('Pod creation to Ready; the default forecast horizon. @default 120s'),
+    coldStart: z
+      .union([z.literal('auto'), z.string().regex(durationPattern)])
+      .optional()
+      .describe(
+        "Pod creation to Ready; the default forecast horizon. Duration such as 30s, 5m or 1h30m, or auto: measured from the role's pods (p90 of the last 20 starts), 120s until the first start is seen. @default 120s",
+      ),
   })
   .describe('Sizing limits of one role.');
 
@@ -154,6 +159,29 @@ const behaviorSchema = z.strictObject({
     .optional()
     .describe('How fast replicas are removed.'),
   staleAfter: duration('A metric older than this is stale and its role holds. @default 60s'),
+  panic: z
+    .strictObject({
+      enabled: z.boolean().optional().describe('Turn the KPA-style panic mode on. @default false'),
+      stableWindow: duration('The stable window demand is averaged over. @default 60s'),
+      panicWindowPercentage: z
+        .number()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe('The panic window as a percentage of the stable window. @default 10'),
+      panicThresholdPercentage: z
+        .number()
+        .min(110)
+        .max(1000)
+        .optional()
+        .describe(
+          'Panic when demand over the panic window needs this percentage of the ready replicas. @default 200',
+        ),
+    })
+    .optional()
+    .describe(
+      "Knative KPA's panic mode: a burst over the short window scales up at once and blocks scale-down until the stable window passes without one.",
+    ),
   correction: z
     .strictObject({
       maxFactor: z
@@ -200,6 +228,72 @@ const scheduleSchema = z.strictObject({
     .strictObject({ prefill: replicaCount.optional(), decode: replicaCount.optional() })
     .describe('Replica floors while the schedule matches.'),
 });
+
+const gatewaySchema = z
+  .strictObject({
+    pool: z
+      .string()
+      .min(1)
+      .max(253)
+      .describe('InferencePool name the endpoint picker labels its queues with (inference_pool / name).'),
+    model: z
+      .string()
+      .min(1)
+      .max(253)
+      .optional()
+      .describe('Only queues of this target_model_name count. @default every model of the pool'),
+    endpoints: z
+      .array(
+        z
+          .string()
+          .regex(/^https?:\/\/[^\s]+$/)
+          .max(2048),
+      )
+      .min(1)
+      .max(32)
+      .optional()
+      .describe(
+        "The endpoint picker pods' /metrics URLs, scraped directly and summed (Active-Active EPPs queue per replica). @default read through spec.metrics.prometheus",
+      ),
+    bearerTokenFile: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe(
+        'Token sent to the endpoint picker (its --metrics-endpoint-auth defaults to true). @default the service account token',
+      ),
+    pollInterval: duration(
+      'How often a role at zero checks the gateway queue for demand (scale from zero). @default 250ms',
+    ),
+  })
+  .describe(
+    'The inference gateway in front of the pool: its queued requests are prefill demand the engines have not seen yet.',
+  );
+
+const fluidSchema = z
+  .strictObject({
+    dataset: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+      .max(253)
+      .describe('Fluid Dataset (data.fluid.io/v1alpha1) holding the model the roles load.'),
+    namespace: z
+      .string()
+      .min(1)
+      .max(63)
+      .optional()
+      .describe("The Dataset's namespace. @default the target's"),
+    prewarm: z
+      .boolean()
+      .optional()
+      .describe(
+        'Create one DataLoad when a scale-out is coming and the Dataset is not fully cached (never two at once; needs the deploy/fluid RBAC). @default false',
+      ),
+  })
+  .describe(
+    'Fluid awareness: the cold-start estimate is kept per cache state of this Dataset (cached, partial, unknown), and optionally the cache is warmed ahead of a scale-out.',
+  );
 
 const expressionSource = z.string().min(1).max(512);
 
@@ -297,6 +391,8 @@ export const policySchema = z
       gpuBudget: gpuBudgetSchema.optional(),
       behavior: behaviorSchema.optional(),
       forecast: forecastSchema.optional(),
+      gateway: gatewaySchema.optional(),
+      fluid: fluidSchema.optional(),
       schedules: z.array(scheduleSchema).max(32).optional(),
       metrics: metricsSchema.optional(),
       expressions: z

@@ -24,7 +24,7 @@ export class SelfMetrics {
   });
   readonly sourceErrors = new Counter({
     name: 'pdscaler_source_errors_total',
-    help: "Source failures by kind: metrics (a role's metrics incomplete), kube (scaling adapter unreadable), deadline (tick deadline hit).",
+    help: "Source failures by kind: metrics (a role's metrics incomplete), kube (scaling adapter unreadable), pods (pod list for cold starts failed), deadline (tick deadline hit).",
     labelNames: ['policy', 'role', 'kind'] as const,
     registers: [this.registry],
   });
@@ -50,6 +50,30 @@ export class SelfMetrics {
     name: 'pdscaler_scale_writes_total',
     help: 'Writes to a scaling adapter /scale by outcome (written, unchanged, skipped, failed, advisory).',
     labelNames: ['policy', 'role', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly coldStart = new Gauge({
+    name: 'pdscaler_cold_start_seconds',
+    help: 'Measured pod creation to Ready per role: p90 (nearest rank) of the last 20 starts (gateway-coldstart-fluid-kpa.md §2.1).',
+    labelNames: ['policy', 'role'] as const,
+    registers: [this.registry],
+  });
+  readonly coldStartSamples = new Gauge({
+    name: 'pdscaler_cold_start_samples',
+    help: 'Pod starts the cold-start estimate is over (at most 20).',
+    labelNames: ['policy', 'role'] as const,
+    registers: [this.registry],
+  });
+  readonly fluidCachedPercent = new Gauge({
+    name: 'pdscaler_fluid_cached_percent',
+    help: "The policy's Fluid Dataset status.cacheStates.cachedPercentage (cluster-wide), when known.",
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
+  readonly fluidDataLoads = new Counter({
+    name: 'pdscaler_fluid_dataloads_total',
+    help: 'Pre-warm attempts before a scale-out by outcome (created, in-progress, cached, not-found, failed).',
+    labelNames: ['policy', 'outcome'] as const,
     registers: [this.registry],
   });
   readonly leader = new Gauge({

@@ -156,7 +156,11 @@ export async function runSystem(
       const metrics = reader === undefined ? undefined : await reader.read();
       const view = { prefill: fleet.view('prefill'), decode: fleet.view('decode') };
       const router = system.readsRouter === true ? fleet.routerView() : undefined;
-      apply(fleet, system.tick({ nowMs, fleet: view, metrics, router }), counters);
+      const replicaStarts =
+        metrics === undefined
+          ? undefined
+          : { prefill: fleet.replicaStarts('prefill'), decode: fleet.replicaStarts('decode') };
+      apply(fleet, system.tick({ nowMs, fleet: view, metrics, router, replicaStarts }), counters);
     }
     timeline.sample(fleet, (nowMs - startMs) / 1000);
     onStep?.((nowMs - startMs) / 1000);

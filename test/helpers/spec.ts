@@ -34,6 +34,7 @@ const role = (name: string, overrides: Partial<RoleSpec> = {}): RoleSpec => ({
   minReplicas: 1,
   maxReplicas: 64,
   coldStartS: 120,
+  coldStartAuto: false,
   ...overrides,
 });
 
@@ -52,6 +53,7 @@ export function makeSpec(overrides: DeepPartialSpec = {}): DecisionSpec {
     correction: { maxFactor: 2, halfLifeS: 300 },
     schedules: [],
     customDemand: {},
+    panic: { enabled: false, stableWindowS: 60, panicWindowS: 6, thresholdRatio: 2 },
     ...rest,
     roles: { prefill: role('prefill', roles?.prefill), decode: role('decode', roles?.decode) },
     slo: {
@@ -69,6 +71,7 @@ export function makeSpec(overrides: DeepPartialSpec = {}): DecisionSpec {
     forecast: {
       method: 'none',
       horizonS: { prefill: 120, decode: 120 },
+      horizonExplicit: false,
       alpha: 0.5,
       beta: 0.3,
       maxGrowth: 2,

@@ -18,9 +18,15 @@ const read = (path: string): string => readFileSync(new URL(path, root), 'utf8')
 const rows = policyKeyRows();
 const row = (key: string): PolicyKeyRow | undefined => rows.find((r) => r.key === key);
 
-/** `spec.roles.prefill.coldStart` for every scalar of a parsed document, arrays as `[]`. */
+/**
+ * `spec.roles.prefill.coldStart` for every scalar of a parsed document, arrays of objects as `[]`; a
+ * list of scalars (`spec.gateway.endpoints`) is documented by its own row.
+ */
 function keyPaths(value: unknown, path: string): string[] {
-  if (Array.isArray(value)) return value.flatMap((item) => keyPaths(item, `${path}[]`));
+  if (Array.isArray(value))
+    return value.flatMap((item) =>
+      typeof item === 'object' && item !== null ? keyPaths(item, `${path}[]`) : [path],
+    );
   if (typeof value !== 'object' || value === null) return [path];
   return Object.entries(value).flatMap(([key, child]) =>
     keyPaths(child, path === '' ? key : `${path}.${key}`),
@@ -65,7 +71,7 @@ describe('docs/policy.md key table', () => {
     ['spec.slo.maxRequestRatePerPrefillReplica', 'number > 0'],
     ['spec.behavior.scaleDown.maxStepPercent', 'number in [0, 1,000] %'],
     ['spec.slo.quantile', 'one of `p50`, `p90`, `p95`, `p99`'],
-    ['spec.roles.{prefill,decode}.coldStart', 'duration'],
+    ['spec.roles.{prefill,decode}.coldStart', '`auto` or duration'],
     ['spec.scaleToZero', 'boolean'],
     ['spec.schedules', 'list of at most 32'],
   ])('renders the type of %s as %s', (key, type) => {

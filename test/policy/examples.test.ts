@@ -97,6 +97,11 @@ describe('docs/policy.md', () => {
     quantile: ['spec.slo.quantile'],
     breachFactor: ['spec.slo.breachFactor'],
     excludeUnattainable: ['spec.slo.excludeUnattainable'],
+    panicEnabled: ['spec.behavior.panic.enabled'],
+    panicStableWindowS: ['spec.behavior.panic.stableWindow'],
+    panicWindowPercentage: ['spec.behavior.panic.panicWindowPercentage'],
+    panicThresholdPercentage: ['spec.behavior.panic.panicThresholdPercentage'],
+    gatewayPollIntervalMs: ['spec.gateway.pollInterval'],
     ratioBasis: ['spec.ratio.basis'],
     scaleUpWindowS: ['spec.behavior.scaleUp.stabilizationWindow'],
     scaleUpStepReplicas: ['spec.behavior.scaleUp.maxStepReplicas'],
@@ -126,8 +131,9 @@ describe('docs/policy.md', () => {
   it.each(cases)('documents the default of $key as the loader applies it ($name)', ({ key, name, value }) => {
     const text = documented.get(key);
     expect(text, `${key} has no row in docs/policy.md`).toBeDefined();
-    // Seconds in defaults.ts are written as durations in the policy (`5m` for 300).
+    // Seconds (or ms) in defaults.ts are written as durations in the policy (`5m` for 300).
     if (name.endsWith('S')) expect(parseDurationS(text ?? '')).toBe(value);
+    else if (name.endsWith('Ms')) expect(parseDurationS(text ?? '') * 1000).toBe(value);
     else expect(text).toBe(String(value));
   });
 });

@@ -300,7 +300,7 @@ const unknownKeys: InvalidCase[] = [
     line: 9,
     col: 3,
     message:
-      'spec.replicas: unknown key (allowed: target, roles, scaleToZero, slo, capacity, ratio, gpuBudget, behavior, forecast, schedules, metrics, expressions)',
+      'spec.replicas: unknown key (allowed: target, roles, scaleToZero, slo, capacity, ratio, gpuBudget, behavior, forecast, gateway, fluid, schedules, metrics, expressions)',
   },
   {
     name: 'A typo in a role (maxReplica) is an unknown key, not a silent default.',
@@ -315,7 +315,8 @@ const unknownKeys: InvalidCase[] = [
     policy: edit('  behavior:\n', '  behavior:\n    cooldown: 5m\n'),
     line: 32,
     col: 5,
-    message: 'spec.behavior.cooldown: unknown key (allowed: scaleUp, scaleDown, staleAfter, correction)',
+    message:
+      'spec.behavior.cooldown: unknown key (allowed: scaleUp, scaleDown, staleAfter, panic, correction)',
   },
   {
     name: 'A British spelling in behavior.scaleDown is an unknown key.',

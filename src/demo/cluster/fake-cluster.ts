@@ -47,6 +47,10 @@ export class FakeCluster {
   readonly rbgs: RestResource;
   /** `workloads.x-k8s.io/v1alpha2` RoleBasedGroupScalingAdapters, with the `scale` subresource. */
   readonly adapters: RestResource;
+  /** `data.fluid.io/v1alpha1` Datasets (gateway-coldstart-fluid-kpa.md §3.1); tests set their status. */
+  readonly datasets: RestResource;
+  /** `data.fluid.io/v1alpha1` DataLoads: stored as written, no controller runs them. */
+  readonly dataLoads: RestResource;
   /** Every accepted write through an adapter's `/scale`, in order. */
   readonly scaleWrites: ScaleWrite[] = [];
   private readonly controller: FakeRbgController;
@@ -79,6 +83,16 @@ export class FakeCluster {
       kind: 'APIService',
       namespaced: false,
     });
+    const fluid = (plural: string, kind: string) =>
+      serveRestResource(server, {
+        group: 'data.fluid.io',
+        version: 'v1alpha1',
+        plural,
+        kind,
+        namespaced: true,
+      });
+    this.datasets = fluid('datasets', 'Dataset');
+    this.dataLoads = fluid('dataloads', 'DataLoad');
     this.authn = new FakeAuthn(server);
     const rbg = (plural: string, kind: string, hooks: RestHooks) =>
       serveRestResource(
@@ -115,6 +129,8 @@ export class FakeCluster {
       restDiscovery(this.apiServices),
       restDiscovery(this.rbgs, { shortNames: ['rbg'] }),
       restDiscovery(this.adapters, { shortNames: ['rbgsa'], scale: true }),
+      restDiscovery(this.datasets),
+      restDiscovery(this.dataLoads),
       ...reviewDiscovery,
     ]);
   }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // When StreamIsActive pushes `true`: a role at zero replicas whose metric turns active. KEDA scales a
 // ScaledObject from zero on each `true` it receives and ignores `false` since v2.18, so pdscaler sends
-// only `true`, on events (k8s-external-metrics-and-keda.md §2.6, §2.8).
-import type { EpochMs, Role } from '../../decision/types.js';
+// only `true`, on events (k8s-external-metrics-and-keda.md §2.6, §2.8). A role at zero is also active
+// when the inference gateway holds or turns away requests for its pool: with no engine running, that is
+// the only demand there is (gateway-coldstart-fluid-kpa.md §1.5).
+import type { EpochMs, Observed, Role } from '../../decision/types.js';
 import type { PublishedPolicy } from '../../loop/board.js';
 import { readMetric } from '../metric-values.js';
 import type { TriggerMetadata } from './trigger.js';
@@ -12,10 +14,18 @@ export function replicasOf(entry: PublishedPolicy, role: Role): number | undefin
   return entry.currentReplicas?.[role] ?? entry.decision?.roles[role].currentReplicas;
 }
 
-/** True when the metric reads above the activation threshold; missing data is not active. */
+/** True when a fresh gateway reading shows queued or rejected requests (they sit on the prefill role). */
+export function hasGatewayDemand(entry: PublishedPolicy, nowMs: EpochMs): boolean {
+  const prefill = entry.observation?.roles.prefill;
+  const positive = (field: Observed<number> | undefined): boolean =>
+    field !== undefined && field.value > 0 && (nowMs - field.atMs) / 1000 <= entry.spec.stalenessS;
+  return positive(prefill?.gatewayQueuedRequests) || positive(prefill?.gatewayRejectedPerS);
+}
+
+/** True when the metric reads above the activation threshold or the gateway has demand; missing data is not active. */
 export function isActiveIn(entry: PublishedPolicy, trigger: TriggerMetadata, nowMs: EpochMs): boolean {
   const reading = readMetric(entry, trigger.metric, nowMs);
-  return reading.ok && reading.value > trigger.activationThreshold;
+  return (reading.ok && reading.value > trigger.activationThreshold) || hasGatewayDemand(entry, nowMs);
 }
 
 /** On stream open: the role is at zero and already active (the event may predate the stream). */

@@ -95,7 +95,7 @@ function policyBody(entry: PublishedPolicy, decision: Decision, view: StatusView
   return (
     metaLine(entry, decision, view.nowMs, samples) +
     staleWarning(entry, decision, view.nowMs) +
-    latestDecisionTable(decision) +
+    latestDecisionTable(decision, entry) +
     `<div class="roles">${Roles.map((role) => roleSection(role, figures)).join('')}</div>` +
     `<h3>GPU budget and P/D ratio</h3><div class="charts joint">${figures.joint}</div>` +
     '<h3>Last changes</h3>' +

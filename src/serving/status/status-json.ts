@@ -11,7 +11,7 @@ export type JsonValue =
 
 const orNull = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : x);
 
-function roleJson(d: RoleDecision, current: number | undefined): JsonValue {
+function roleJson(d: RoleDecision, current: number | undefined, coldStartS: number | undefined): JsonValue {
   const i = d.inputs;
   return {
     desiredReplicas: d.desiredReplicas,
@@ -22,6 +22,8 @@ function roleJson(d: RoleDecision, current: number | undefined): JsonValue {
     demandUnit: i.demandUnit,
     observedLatencyMs: orNull(i.observedLatencyMs),
     sloMs: i.sloMs,
+    coldStartS: orNull(coldStartS),
+    horizonS: i.horizonS,
     boundBy: d.boundBy,
     limits: [...d.limits],
     reason: d.reason,
@@ -29,7 +31,8 @@ function roleJson(d: RoleDecision, current: number | undefined): JsonValue {
 }
 
 function decisionJson(entry: PublishedPolicy, decision: Decision, nowMs: number): JsonValue {
-  const roles = (r: Role): JsonValue => roleJson(decision.roles[r], entry.currentReplicas?.[r]);
+  const roles = (r: Role): JsonValue =>
+    roleJson(decision.roles[r], entry.currentReplicas?.[r], entry.observation?.roles[r].coldStartS?.value);
   return {
     atMs: decision.atMs,
     at: new Date(decision.atMs).toISOString(),

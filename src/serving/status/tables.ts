@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The status page's explanation tables: the latest decision per role (the figures it used and which
-// rule bound the number) and the last decisions that changed a number. Every string is escaped: reasons
+// The status page's explanation tables: the latest decision per role (the figures it used, the measured
+// cold start and forecast horizon, and which rule bound the number) and the last decisions that changed a
+// number. Every string is escaped: reasons
 // and policy names are data, never markup.
-import type { Decision, RoleDecision } from '../../decision/types.js';
+import type { Decision, DecisionSpec, Observation, RoleDecision } from '../../decision/types.js';
 import { Roles } from '../../decision/types.js';
 import { escapeHtml } from '../../sim/report/escape.js';
 import { formatClockUtc, formatValue } from './format.js';
@@ -23,7 +24,25 @@ function limitsCell(limits: readonly string[]): string {
   return `<td>${limits.map(escapeHtml).join(ARROW)}</td>`;
 }
 
-function latestRow(d: RoleDecision): string {
+/** What the latest-decision table reads beside the decision: the policy and what the loop observed. */
+export interface LatestContext {
+  readonly spec: DecisionSpec;
+  readonly observation?: Observation | undefined;
+}
+
+/**
+ * "measured 240 s; horizon 240 s (auto)": the role's measured cold start (issue 8) and the horizon the
+ * forecast used, so a reader sees whether `coldStart: auto` follows the measurement or still the prior.
+ */
+function coldStartCell(d: RoleDecision, context: LatestContext): string {
+  const measured = context.observation?.roles[d.role].coldStartS?.value;
+  const auto = context.spec.roles[d.role].coldStartAuto;
+  const mode = !auto ? '' : measured === undefined ? ' (auto, prior)' : ' (auto)';
+  const measuredText = measured === undefined ? 'not measured' : `measured ${formatValue(measured)} s`;
+  return `<td class="cold-start">${measuredText}; horizon ${formatValue(d.inputs.horizonS)} s${mode}</td>`;
+}
+
+function latestRow(d: RoleDecision, context: LatestContext): string {
   const i = d.inputs;
   const forecast = i.forecastDemand === undefined ? '' : ` (forecast ${formatValue(i.forecastDemand)})`;
   return (
@@ -32,6 +51,7 @@ function latestRow(d: RoleDecision): string {
     cell(formatValue(i.readyReplicas)) +
     cell(`${formatValue(i.measuredDemand)}${forecast} ${i.demandUnit}`) +
     cell(`${formatValue(i.observedLatencyMs)} / ${i.sloMs} ms`) +
+    coldStartCell(d, context) +
     `<td class="rule">${escapeHtml(d.boundBy)}</td>` +
     limitsCell(d.limits) +
     `<td class="reason">${escapeHtml(d.reason)}</td></tr>`
@@ -39,11 +59,12 @@ function latestRow(d: RoleDecision): string {
 }
 
 /** The decision on the board now, one row per role. */
-export function latestDecisionTable(decision: Decision): string {
+export function latestDecisionTable(decision: Decision, context: LatestContext): string {
   return (
     '<table class="latest"><thead><tr><th>role</th><th>replicas</th><th>ready</th><th>demand</th>' +
-    '<th>latency / SLO</th><th>bound by</th><th>rules applied</th><th>reason</th></tr></thead><tbody>' +
-    Roles.map((role) => latestRow(decision.roles[role])).join('') +
+    '<th>latency / SLO</th><th>cold start</th><th>bound by</th><th>rules applied</th><th>reason</th>' +
+    '</tr></thead><tbody>' +
+    Roles.map((role) => latestRow(decision.roles[role], context)).join('') +
     '</tbody></table>'
   );
 }

@@ -33,6 +33,14 @@ export interface FleetOptions {
   readonly initialReplicas: Readonly<Record<Role, number>>;
 }
 
+/** One replica's creation and Ready times, epoch ms. */
+export interface ReplicaStart {
+  readonly key: string;
+  readonly role: Role;
+  readonly createdMs: number;
+  readonly readyMs: number;
+}
+
 type Agenda =
   | { readonly kind: 'timer'; readonly replica: TimedReplica & ReplicaLifecycle; readonly version: number }
   | { readonly kind: 'kv-arrived'; readonly request: SimRequest }
@@ -131,6 +139,18 @@ export class Fleet implements ReplicaHost {
     return this.replicasOf(role)
       .filter((r) => r.state === 'ready')
       .map((r) => r.key);
+  }
+
+  /**
+   * The role's live replicas that became Ready after a cold start, as a cold-start measurement lists pods
+   * (src/kube/pod-start.ts): epoch ms of creation and of Ready. Replicas Ready at creation are the
+   * fleet's initial ones, which started before the trace, so they measure nothing.
+   */
+  replicaStarts(role: Role): ReplicaStart[] {
+    const startMs = this.options.startMs;
+    return this.replicasOf(role)
+      .filter((r) => r.state !== 'stopped' && r.readyMs > r.createdMs)
+      .map((r) => ({ key: r.key, role, createdMs: startMs + r.createdMs, readyMs: startMs + r.readyMs }));
   }
 
   /** The `/metrics` page of a replica, or undefined when it is gone. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // pdscaler itself as a system under test: the compiled policy and the real decide(), fed with what
 // the loop feeds it in a cluster: the role's metrics from the collectors plus the scaling adapter's
-// spec replicas and the pods still starting.
+// spec replicas, the pods still starting, and the measured cold start (the same tracker as the loop,
+// fed from the fleet's replicas, so `coldStart: auto` converges to the simulated cold start).
 import { decide } from '../../decision/decide.js';
 import type {
   Decision,
@@ -11,6 +12,7 @@ import type {
   Role,
   RoleObservation,
 } from '../../decision/types.js';
+import { ColdStartTracker, withColdStart } from '../../loop/cold-start-tracker.js';
 import type { RoleFleetView, ScalingInput, SimAutoscaler } from './types.js';
 
 /** pdscaler's loop interval when the policy does not say otherwise (issue 5: default 15 s). */
@@ -31,6 +33,7 @@ export class PdscalerSystem implements SimAutoscaler {
   private readonly spec: DecisionSpec;
   private state: DecisionState = { roles: {} };
   private last: Decision | undefined;
+  private readonly coldStarts = new ColdStartTracker();
 
   constructor(spec: DecisionSpec, intervalS = pdscalerIntervalS) {
     this.spec = spec;
@@ -43,14 +46,22 @@ export class PdscalerSystem implements SimAutoscaler {
   }
 
   tick(input: ScalingInput): Readonly<Record<Role, number>> {
-    const { metrics, fleet, nowMs } = input;
+    const { metrics, fleet, nowMs, replicaStarts } = input;
     if (metrics === undefined) throw new Error('pdscaler reads metrics: the runner must pass them');
-    const observation: Observation = {
-      roles: {
-        prefill: withKubernetes(metrics.prefill.observation, fleet.prefill, nowMs),
-        decode: withKubernetes(metrics.decode.observation, fleet.decode, nowMs),
-      },
+    const role = (name: Role): RoleObservation => {
+      if (replicaStarts !== undefined)
+        this.coldStarts.observe(
+          name,
+          replicaStarts[name].map((r) => ({
+            uid: r.key,
+            readyMs: r.readyMs,
+            coldStartS: (r.readyMs - r.createdMs) / 1000,
+          })),
+        );
+      const observed = withKubernetes(metrics[name].observation, fleet[name], nowMs);
+      return withColdStart(observed, this.coldStarts.estimate(name), nowMs);
     };
+    const observation: Observation = { roles: { prefill: role('prefill'), decode: role('decode') } };
     const result = decide(this.spec, observation, this.state, nowMs);
     this.state = result.state;
     this.last = result.decision;

@@ -5,6 +5,7 @@
 // renders vLLM's `/metrics`, a RoleCollector parses and windows it into a RoleObservation.
 import type { EpochMs, Role, RoleObservation } from '../../decision/types.js';
 import type { RoleExtras } from '../../sources/engines/aggregate.js';
+import type { ReplicaStart } from '../fleet/fleet.js';
 
 /** One role of the fleet as Kubernetes reports it. */
 export interface RoleFleetView {
@@ -50,6 +51,11 @@ export interface ScalingInput {
   readonly metrics: Readonly<Record<Role, RoleMetrics>> | undefined;
   /** Present only for systems with `readsRouter: true`. */
   readonly router?: RouterView | undefined;
+  /**
+   * Each role's replicas that became Ready, as a pod list shows them (creation and Ready times): what
+   * the serve loop measures cold start from. Present for systems that read metrics.
+   */
+  readonly replicaStarts?: Readonly<Record<Role, readonly ReplicaStart[]>> | undefined;
 }
 
 /** A system under test. Stateful across ticks; one instance per backtest run. */

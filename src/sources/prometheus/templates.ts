@@ -366,3 +366,62 @@ function frontendSelector(options: RoleQueryOptions, issues: string[]): string {
   checkMatchers(extra, 'frontend', issues);
   return renderMatchers([...matchers, ...extra]);
 }
+
+/**
+ * Gateway signals of one InferencePool from the endpoint picker's metrics (gateway-coldstart-fluid-kpa.md
+ * §1.3-§1.5). Each query tries the current `llm_d_epp_*` name and falls back to the older twin with
+ * `or`: `sum()` of an absent metric is an empty vector, so during dual emission only the new name is
+ * counted and with flow control off the result is empty (unknown), never 0.
+ */
+export const GatewaySignals = [
+  'queuedRequests',
+  'shedPerS',
+  'noEndpointShedPerS',
+  'readyEndpoints',
+  'queueDurationP90S',
+  'saturationPrefill',
+  'saturationDecode',
+  'saturationEffective',
+] as const;
+export type GatewaySignal = (typeof GatewaySignals)[number];
+
+export interface GatewayQueryOptions {
+  readonly pool: string;
+  /** Only this `target_model_name`; undefined counts every model of the pool. */
+  readonly model: string | undefined;
+  /** Rate window in seconds. */
+  readonly windowS: number;
+}
+
+/** Shed outcomes of `flow_control_requests_total` (§1.3): capacity or endpoints missing. */
+const shedOutcomes = 'RejectedCapacity|RejectedNoEndpoints|EvictedTTL|EvictedNoEndpoints';
+const noEndpointOutcomes = 'RejectedNoEndpoints|EvictedNoEndpoints';
+
+/** The rendered gateway queries for one pool. Queues sum over EPP replicas (Active-Active, §1.2). */
+export function renderGatewayQueries(options: GatewayQueryOptions): Readonly<Record<GatewaySignal, string>> {
+  const pool = `inference_pool=${promqlString(options.pool)}`;
+  const queue =
+    options.model === undefined ? pool : `${pool},target_model_name=${promqlString(options.model)}`;
+  const window = formatWindow(options.windowS);
+  const outcomes = (regex: string): string =>
+    `sum(rate(llm_d_epp_flow_control_requests_total{${pool},outcome=~"${regex}"}[${window}]))`;
+  const name = `name=${promqlString(options.pool)}`;
+  return {
+    queuedRequests: `sum(llm_d_epp_flow_control_queue_size{${queue}}) or sum(inference_extension_flow_control_queue_size{${queue}})`,
+    shedPerS: outcomes(shedOutcomes),
+    noEndpointShedPerS: outcomes(noEndpointOutcomes),
+    // Every EPP replica reports the same pool, so the replicas' gauges are not added up.
+    readyEndpoints: `max(llm_d_epp_ready_endpoints{${name}}) or max(inference_pool_ready_pods{${name}})`,
+    // p90 wait in the flow-control queues over the window, merged over replicas by bucket (§1.5).
+    queueDurationP90S:
+      `histogram_quantile(0.9, sum by (le) (rate(llm_d_epp_flow_control_request_queue_duration_seconds_bucket{${queue}}[${window}])))` +
+      ` or histogram_quantile(0.9, sum by (le) (rate(inference_extension_flow_control_request_queue_duration_seconds_bucket{${queue}}[${window}])))`,
+    // Per-stage saturation exists in llm-d-router main only; v1.5's unlabelled gauge is the effective one.
+    // The worst replica counts (saturation is a ratio, not additive).
+    saturationPrefill: `max(llm_d_epp_flow_control_pool_saturation{${pool},stage="prefill"})`,
+    saturationDecode: `max(llm_d_epp_flow_control_pool_saturation{${pool},stage="decode"})`,
+    saturationEffective:
+      `max(llm_d_epp_flow_control_pool_saturation{${pool},stage="effective"})` +
+      ` or max(inference_extension_flow_control_pool_saturation{${pool}})`,
+  };
+}

@@ -5,9 +5,11 @@
 import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decide } from '../../../src/decision/decide.js';
+import type { Observation } from '../../../src/decision/types.js';
 import { DecisionBoard, type PublishedPolicy } from '../../../src/loop/board.js';
 import { startStatusPage, type StatusPage } from '../../../src/serving/status/server.js';
-import { seconds, t0 } from '../../helpers/spec.js';
+import { makeObservation, makeSpec, seconds, t0 } from '../../helpers/spec.js';
 import { boundedSpec, PolicyTicker } from './published.js';
 
 const HOSTILE_NAME = 'x"><img src=x onerror=alert(1)>';
@@ -117,6 +119,61 @@ describe('status page routes', () => {
     const times = [...changes.matchAll(/<td rowspan="2">(\d\d:\d\d:\d\d)<\/td>/g)].map((m) => m[1]);
     expect(times).toEqual(['12:00:45', '12:00:30', '12:00:15', '12:00:00']);
     expect(chatSection).toContain('4 points');
+  });
+
+  it("shows each role's measured cold start and whether the forecast horizon follows it (auto)", async () => {
+    const spec = makeSpec({
+      name: 'auto',
+      roles: { prefill: { coldStartAuto: true, coldStartS: 120 }, decode: { coldStartS: 90 } },
+      forecast: { horizonS: { prefill: 120, decode: 90 } },
+    });
+    const measured = makeObservation(t0, { prefillLoad: 2 });
+    const observation: Observation = {
+      roles: {
+        prefill: { ...measured.roles.prefill, coldStartS: { value: 243, atMs: t0 } },
+        decode: { ...measured.roles.decode, coldStartS: { value: 61, atMs: t0 } },
+      },
+    };
+    const decision = decide(spec, observation, { roles: {} }, t0).decision;
+    board.publish({
+      namespace: 'default',
+      name: 'auto',
+      spec,
+      intervalS: 15,
+      decision,
+      observation,
+      publishedAtMs: t0,
+    });
+    const { body } = await get('/status/fragment');
+    const section = body.slice(body.indexOf('data-policy="default/auto"'));
+    const latest = /<table class="latest">[\s\S]*?<\/table>/.exec(section)![0];
+    expect(latest).toContain('<th>cold start</th>');
+    expect(latest).toContain('<td class="cold-start">measured 243 s; horizon 243 s (auto)</td>');
+    expect(latest).toContain('<td class="cold-start">measured 61 s; horizon 90 s</td>');
+    const json = JSON.parse((await get('/status.json')).body) as {
+      policies: { policy: string; decision: { roles: Record<string, unknown> } }[];
+    };
+    const auto = json.policies.find((p) => p.policy === 'default/auto')!;
+    expect(auto.decision.roles.prefill).toMatchObject({ coldStartS: 243, horizonS: 243 });
+    expect(auto.decision.roles.decode).toMatchObject({ coldStartS: 61, horizonS: 90 });
+  });
+
+  it('shows an auto role without a measured start as forecasting over the prior', async () => {
+    const spec = makeSpec({ name: 'prior', roles: { prefill: { coldStartAuto: true } } });
+    const observation = makeObservation(t0);
+    const decision = decide(spec, observation, { roles: {} }, t0).decision;
+    board.publish({
+      namespace: 'default',
+      name: 'prior',
+      spec,
+      intervalS: 15,
+      decision,
+      observation,
+      publishedAtMs: t0,
+    });
+    const { body } = await get('/status/fragment');
+    const section = body.slice(body.indexOf('data-policy="default/prior"'));
+    expect(section).toContain('<td class="cold-start">not measured; horizon 120 s (auto, prior)</td>');
   });
 
   it('escapes a hostile policy name and reason everywhere, and keeps them plain strings in the JSON', async () => {
