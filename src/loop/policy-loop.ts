@@ -7,6 +7,7 @@ import { decide } from '../decision/decide.js';
 import type { Decision, DecisionSpec, Observation, Role } from '../decision/types.js';
 import { Roles } from '../decision/types.js';
 import { podStart, type PodStart } from '../kube/pod-start.js';
+import { pullSecondsByPod, type PulledEventApi } from '../kube/pulled-events.js';
 import { LabelSchemes, roleSelector } from '../sources/discovery/labels.js';
 import type { PodApi, Timers } from '../sources/discovery/pods.js';
 import type { SelfMetrics } from '../serving/self-metrics.js';
@@ -50,6 +51,8 @@ export interface PolicyLoopOptions {
    * measured and `coldStart: auto` forecasts over the policy's prior.
    */
   readonly pods?: PodApi | undefined;
+  /** Lists kubelet `Pulled` events for image pull times (optional: conditions are the clock). */
+  readonly pulls?: PulledEventApi | undefined;
   /** The policy's Fluid Dataset: cold start per cache state, and the pre-warm (fluid-watch.ts). */
   readonly fluid?: FluidWatch | undefined;
 }
@@ -60,7 +63,12 @@ type ColdStarts = Readonly<Record<Role, ColdStartEstimate | undefined>>;
  * The starts of the role's Ready pods under both RBG label schemes, merged by uid (labels.ts). Every pod
  * counts, workers of a leader-worker role too: each one is a start the role waits for.
  */
-async function roleStarts(api: PodApi, spec: DecisionSpec, role: Role): Promise<PodStart[]> {
+async function roleStarts(
+  api: PodApi,
+  spec: DecisionSpec,
+  role: Role,
+  pulls: ReadonlyMap<string, number>,
+): Promise<(PodStart & { readonly pullS?: number })[]> {
   const ref = { namespace: spec.namespace, rbg: spec.rbgName, role: spec.roles[role].roleName };
   const lists = await Promise.all(
     LabelSchemes.map((scheme) =>
@@ -72,7 +80,10 @@ async function roleStarts(api: PodApi, spec: DecisionSpec, role: Role): Promise<
     const start = podStart(pod);
     if (start !== undefined) byUid.set(start.uid, start);
   }
-  return [...byUid.values()];
+  return [...byUid.values()].map((start) => {
+    const pullS = pulls.get(start.uid);
+    return pullS === undefined ? start : { ...start, pullS };
+  });
 }
 
 const nothingObserved: SourcedObservation = {
@@ -117,11 +128,12 @@ export class PolicyLoop {
   private async measureColdStarts(policyLabel: string): Promise<ColdStarts> {
     const { pods, policy, metrics, logger } = this.options;
     await this.readCacheState(policyLabel);
+    const pulls = await this.pullSeconds();
     if (pods !== undefined)
       await Promise.all(
         Roles.map(async (role) => {
           try {
-            const starts = await roleStarts(pods, policy.spec, role);
+            const starts = await roleStarts(pods, policy.spec, role, pulls);
             this.coldStarts.observe(role, starts);
             this.coldStartsByCache.observe(role, starts, this.cacheState);
           } catch (error) {
@@ -135,6 +147,21 @@ export class PolicyLoop {
     const estimate = (role: Role): ColdStartEstimate | undefined =>
       this.coldStartsByCache.estimate(role, this.cacheState) ?? this.coldStarts.estimate(role);
     return { prefill: estimate('prefill'), decode: estimate('decode') };
+  }
+
+  /** Image pull seconds by pod uid from this tick's `Pulled` events; none when unlisted or failing. */
+  private async pullSeconds(): Promise<ReadonlyMap<string, number>> {
+    const { pulls, policy, logger } = this.options;
+    if (pulls === undefined) return new Map();
+    try {
+      return pullSecondsByPod(await pulls.listPulled(policy.spec.namespace));
+    } catch (error) {
+      logger.debug(
+        { err: (error as Error).message },
+        'Pulled events unreadable; cold start without pull times',
+      );
+      return new Map();
+    }
   }
 
   /** The Fluid Dataset's cache state for this tick; unreadable keeps none (starts then count overall). */
@@ -242,6 +269,8 @@ export class PolicyLoop {
       if (coldStart !== undefined) {
         metrics.coldStart.set({ policy: policyLabel, role }, coldStart.coldStartS);
         metrics.coldStartSamples.set({ policy: policyLabel, role }, coldStart.samples);
+        if (coldStart.pullS !== undefined)
+          metrics.imagePull.set({ policy: policyLabel, role }, coldStart.pullS);
       }
       if (this.lastDesired[role] !== roleDecision.desiredReplicas)
         logger.info(

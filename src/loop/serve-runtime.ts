@@ -22,6 +22,7 @@ import { loadServingTls, selfSignedServingTls, type ServingTls } from '../servin
 import { gatewaySourceFor } from '../sources/gateway/from-policy.js';
 import { kubePodApi } from '../sources/discovery/kube-pod-api.js';
 import { fluidFor } from './fluid-watch.js';
+import { kubePulledEventApi } from '../kube/pulled-events.js';
 import { Scraper } from '../sources/scrape/scraper.js';
 import type { Timers } from '../sources/discovery/pods.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -344,6 +345,7 @@ class Runtime {
       logger,
       metrics: this.metrics,
       pods: kubePodApi(this.kubeConfig),
+      pulls: kubePulledEventApi(this.kubeConfig),
       fluid: fluidFor(policy, this.kubeConfig, { logger, nowMs: deps.nowMs, advisory: config.advisory }),
     });
     const scheduler = new IntervalScheduler({

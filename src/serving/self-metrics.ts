@@ -64,6 +64,12 @@ export class SelfMetrics {
     labelNames: ['policy', 'role'] as const,
     registers: [this.registry],
   });
+  readonly imagePull = new Gauge({
+    name: 'pdscaler_image_pull_seconds',
+    help: 'Median image pull time of the starts in the cold-start estimate, from kubelet Pulled events (gateway-coldstart-fluid-kpa.md §2.2).',
+    labelNames: ['policy', 'role'] as const,
+    registers: [this.registry],
+  });
   readonly fluidCachedPercent = new Gauge({
     name: 'pdscaler_fluid_cached_percent',
     help: "The policy's Fluid Dataset status.cacheStates.cachedPercentage (cluster-wide), when known.",

@@ -62,6 +62,7 @@ policy       core                    pods                                 list  
 policy       core                    pods                                 watch   *               always             kube-pod-api.ts Watch /api/v1/namespaces/{ns}/pods
 policy       core                    events                               create  *               writes             events.ts createNamespacedEvent
 policy       core                    events                               patch   *               writes             events.ts patchNamespacedEvent (repeats fold into count)
+policy       core                    events                               list    *               always             pulled-events.ts listNamespacedEvent reason=Pulled, every tick
 lease        coordination.k8s.io     leases                               get     lease           elects             leader-election.ts readNamespacedLease
 lease        coordination.k8s.io     leases                               create  *               elects             leader-election.ts createNamespacedLease
 lease        coordination.k8s.io     leases                               update  lease           elects             leader-election.ts replaceNamespacedLease

@@ -15,6 +15,7 @@ import { loadPolicyBytes } from '../../src/policy/load.js';
 import { SelfMetrics } from '../../src/serving/self-metrics.js';
 import { startStatusPage, type StatusPage } from '../../src/serving/status/server.js';
 import { kubePodApi } from '../../src/sources/discovery/kube-pod-api.js';
+import { kubePulledEventApi } from '../../src/kube/pulled-events.js';
 import { systemTimers } from '../../src/sources/discovery/pods.js';
 import { namespace, policyYaml, rbgName } from '../e2e/harness.js';
 import { legacyRbgLabels, makePod, rbgLabels } from '../fakes/pods.js';
@@ -96,7 +97,7 @@ describe('PolicyLoop cold starts', () => {
     await cluster.close();
   });
 
-  function loop(withPods: boolean): PolicyLoop {
+  function loop(withPods: boolean, withPulls = false): PolicyLoop {
     const policy = autoPolicy();
     return new PolicyLoop({
       policy,
@@ -112,6 +113,7 @@ describe('PolicyLoop cold starts', () => {
       logger,
       metrics,
       ...(withPods ? { pods: kubePodApi(cluster.kubeConfig()) } : {}),
+      ...(withPulls ? { pulls: kubePulledEventApi(cluster.kubeConfig()) } : {}),
     });
   }
 
@@ -146,6 +148,33 @@ describe('PolicyLoop cold starts', () => {
     const fragment = await (await fetch(`${page.url}/status/fragment`)).text();
     expect(fragment).toContain('<td class="cold-start">measured 240 s; horizon 240 s (auto)</td>');
     expect(fragment).toContain('<td class="cold-start">measured 61 s; horizon 5 s</td>');
+  });
+
+  it('adds image pull times from kubelet Pulled events and exports their median', async () => {
+    seedPods();
+    const uidOf = (name: string): string => cluster.pods.store.get(namespace, name)?.metadata?.uid ?? '';
+    const pulled = (name: string, pod: string, message: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      reason: 'Pulled',
+      involvedObject: { kind: 'Pod', name: pod, namespace, uid: uidOf(pod) },
+      message,
+    });
+    cluster.events.store.apply(
+      pulled(
+        'p0',
+        'llama-prefill-0',
+        'Successfully pulled image "vllm:v1" in 40.5s (41s including waiting). Image size: 9 bytes.',
+      ),
+    );
+    cluster.events.store.apply(
+      pulled('p1', 'llama-prefill-1', 'Container image "vllm:v1" already present on machine'),
+    );
+    await loop(true, true).tick();
+    // Median of {40.5, 0} by nearest rank is 0 or 40.5: the tracker's rule, whichever it is, is exported.
+    const text = await metrics.registry.getSingleMetricAsString('pdscaler_image_pull_seconds');
+    expect(text).toMatch(/role="prefill"} (0|40\.5)\n?/);
   });
 
   it('keeps the estimate through a failed pod list and counts the failure', async () => {

@@ -281,6 +281,7 @@ describe('discovery', () => {
       'authentication.k8s.io',
       'authorization.k8s.io',
       'coordination.k8s.io',
+      'data.fluid.io',
       'events.k8s.io',
       'workloads.x-k8s.io',
     ]);
