@@ -14,7 +14,7 @@ import { loadTrace, TraceError } from '../sim/trace/load.js';
 import { applyTransforms, parseTransformSpec, type TransformStep } from '../sim/trace/transform-spec.js';
 import type { Trace } from '../sim/trace/types.js';
 import type { ProfileData } from '../decision/profile-capacity.js';
-import type { DecisionSpec } from '../decision/types.js';
+import { Roles, type DecisionSpec, type Role } from '../decision/types.js';
 import { ExitCode, type CliIo } from './io.js';
 import { progressBar } from './progress.js';
 
@@ -52,20 +52,29 @@ export function parseBaselines(text: string | undefined): Parsed<SystemName[]> {
   return { ok: true, value: SystemNames.filter((n) => n === 'pdscaler' || names.includes(n)) };
 }
 
-function parseColdStart(text: string | undefined): Parsed<number | undefined> {
-  if (text === undefined) return { ok: true, value: undefined };
-  let seconds = Number.NaN;
+function durationS(text: string): number {
   try {
-    seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : parseDurationS(text);
+    return /^\d+(\.\d+)?$/.test(text) ? Number(text) : parseDurationS(text);
   } catch {
-    // reported below
+    return Number.NaN;
   }
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
-    return {
-      ok: false,
-      message: `--cold-start ${JSON.stringify(text)}: a duration from 0s to 1h, e.g. 120s or 2m`,
-    };
-  return { ok: true, value: seconds };
+}
+
+const coldStartUsage = 'a duration from 0s to 1h (e.g. 120s or 2m), or per role: prefill=60s,decode=3m';
+
+/** `--cold-start 120s` for both roles, or `prefill=60s,decode=3m` (a role left out keeps the default). */
+export function parseColdStart(text: string | undefined): Parsed<Partial<Record<Role, number>> | undefined> {
+  if (text === undefined) return { ok: true, value: undefined };
+  const parts = text.includes('=') ? text.split(',').map((p) => p.trim().split('=')) : [['both', text]];
+  const value: Partial<Record<Role, number>> = {};
+  for (const [role, duration] of parts) {
+    const seconds = durationS(duration ?? '');
+    const roles: readonly Role[] = role === 'both' ? Roles : Roles.filter((r) => r === role);
+    if (roles.length === 0 || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
+      return { ok: false, message: `--cold-start ${JSON.stringify(text)}: ${coldStartUsage}` };
+    for (const r of roles) value[r] = seconds;
+  }
+  return { ok: true, value };
 }
 
 function parseTransforms(texts: readonly string[]): Parsed<TransformStep[]> {
@@ -149,7 +158,7 @@ interface Inputs {
   readonly spec: DecisionSpec;
   readonly modelName: string | undefined;
   readonly systems: SystemName[];
-  readonly coldStartS: number | undefined;
+  readonly coldStartS: Partial<Record<Role, number>> | undefined;
   readonly profile: ProfileData;
   readonly trace: Trace;
 }
@@ -202,7 +211,9 @@ export async function runBacktestCommand(options: BacktestOptions, io: CliIo): P
     sim: {
       ...defaultSimParameters,
       modelName: inputs.modelName ?? defaultSimParameters.modelName,
-      ...(coldStartS === undefined ? {} : { coldStartS: { prefill: coldStartS, decode: coldStartS } }),
+      ...(coldStartS === undefined
+        ? {}
+        : { coldStartS: { ...defaultSimParameters.coldStartS, ...coldStartS } }),
     },
     onProgress: (fraction) => {
       progress.update(fraction, 'simulating');

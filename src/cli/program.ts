@@ -80,7 +80,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       '--baselines <list>',
       `all (default), none, or a comma list of ${SystemNames.filter((n) => n !== 'pdscaler').join(',')}`,
     )
-    .option('--cold-start <duration>', 'pod creation to Ready in the simulator (default 120s)')
+    .option(
+      '--cold-start <duration>',
+      'pod creation to Ready in the simulator, both roles or per role: prefill=60s,decode=3m (default 120s)',
+    )
     .option('--json', 'print the comparison as JSON (DESIGN.md contract)')
     .option('--report <file>', 'write the self-contained HTML report here')
     .action(
