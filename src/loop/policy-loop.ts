@@ -127,8 +127,8 @@ export class PolicyLoop {
    */
   private async measureColdStarts(policyLabel: string): Promise<ColdStarts> {
     const { pods, policy, metrics, logger } = this.options;
-    await this.readCacheState(policyLabel);
-    const pulls = await this.pullSeconds();
+    // Independent reads: the Dataset's cache state and the namespace's Pulled events.
+    const [, pulls] = await Promise.all([this.readCacheState(policyLabel), this.pullSeconds()]);
     if (pods !== undefined)
       await Promise.all(
         Roles.map(async (role) => {

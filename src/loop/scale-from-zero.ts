@@ -7,7 +7,7 @@
 // P/D request needs both): direct mode writes `/scale` 0 -> floor, and every mode publishes the reading
 // on the board so KEDA's StreamIsActive pushes `true` at once. Same precedent as llm-d WVA's
 // scale-from-zero engine (100 ms poll, §1.5).
-import type { DecisionSpec, Observation, Role } from '../decision/types.js';
+import { Roles, type DecisionSpec, type Observation, type Role } from '../decision/types.js';
 import type { ScaleOutcome, ScaleRequest } from '../kube/scale-writer.js';
 import { replicasOf } from '../serving/keda/activation.js';
 import type { Timers } from '../sources/discovery/pods.js';
@@ -20,8 +20,6 @@ import {
 import type { Logger } from '../telemetry/logger.js';
 import type { DecisionBoard, PublishedPolicy } from './board.js';
 import { IntervalScheduler } from './scheduler.js';
-
-const roles: readonly Role[] = ['prefill', 'decode'];
 
 export interface ScaleFromZeroOptions {
   readonly spec: DecisionSpec;
@@ -98,7 +96,7 @@ export class ScaleFromZero {
   private rolesToWake(entry: PublishedPolicy): Role[] {
     const nowMs = this.options.nowMs();
     const healAfterMs = entry.intervalS * 1000;
-    return roles.filter((role) => {
+    return Roles.filter((role) => {
       if (replicasOf(entry, role) !== 0) {
         this.wokenAtMs.delete(role);
         return false;

@@ -146,8 +146,9 @@ function systemFor(name: SystemName, input: BacktestInput, plan: OraclePlan): Si
     case 'blitzscale-bands':
       return new BlitzScaleBandsSystem({
         bounds,
-        tokensPrefilledPerSPerReplica: spec.capacity.prefill(workloadOf(input.trace).meanInputTokens)
-          .tokensPerSecond,
+        tokensPrefilledPerSPerReplica: spec.capacity.prefill(
+          meanOf(input.trace.requests.map((r) => r.inputTokens)),
+        ).tokensPerSecond,
         tokensTransferredPerSPerReplica: kvTokensPerS(input.sim),
       });
     case 'hpa-queue': {

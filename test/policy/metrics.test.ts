@@ -84,6 +84,22 @@ describe('spec.metrics', () => {
         'p.yaml:11:50: spec.metrics.prometheus.queries.qps: unknown key (allowed: requestRatePerS, inputTokensMean, outputTokensMean, ttftMs, tpotMs, waitingRequests, runningRequests, kvCacheUsage)',
       ],
     },
+    {
+      name: 'a gateway with neither endpoint picker URLs nor Prometheus to read it from',
+      metrics: '  gateway: { pool: llama }\n',
+      want: [
+        'p.yaml:9:3: spec.gateway needs endpoints (the endpoint picker /metrics URLs) or spec.metrics.prometheus',
+      ],
+    },
+    {
+      name: 'a Fluid dataset name that is not a DNS name, and a gateway poll that is not a duration',
+      metrics:
+        '  fluid: { dataset: Llama_Weights }\n  gateway: { pool: p, endpoints: [http://epp:9090/metrics], pollInterval: soon }\n',
+      want: [
+        'p.yaml:9:21: spec.fluid.dataset = "Llama_Weights", must be a lowercase DNS-1123 label (a-z, 0-9, \'-\')',
+        'p.yaml:10:75: spec.gateway.pollInterval = "soon", must be a duration such as 30s, 5m or 1h30m',
+      ],
+    },
   ])('rejects $name with FILE:LINE:COL', ({ metrics, want }) => {
     const result = load(metrics);
     expect(result.ok ? [] : result.issues.map(formatIssue)).toEqual(want);
