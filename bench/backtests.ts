@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../src/cli/program.js';
 import { recoveryCell } from '../src/cli/backtest.js';
 import { caseLabel, cases, root, traces, type Case } from './backtest-cases.js';
-import { rewriteSections } from './doc-markers.js';
+import { rewriteSections } from '../src/sim/suite/doc-markers.js';
 import type { BacktestSummary } from '../src/sim/result.js';
 
 async function runCase(c: Case): Promise<BacktestSummary> {

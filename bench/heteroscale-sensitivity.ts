@@ -19,7 +19,7 @@ import { PdscalerSystem } from '../src/sim/systems/pdscaler.js';
 import { loadTrace } from '../src/sim/trace/load.js';
 import { applyTransforms, parseTransformSpec } from '../src/sim/trace/transform-spec.js';
 import { caseLabel, cases, root, traces, type Case } from './backtest-cases.js';
-import { rewriteSections } from './doc-markers.js';
+import { rewriteSections } from '../src/sim/suite/doc-markers.js';
 
 /** One variation: a constant and the values tried (the default is always among them). */
 const variations: readonly { key: keyof HeteroScaleConstants; values: readonly (number | boolean)[] }[] = [

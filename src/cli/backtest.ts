@@ -2,14 +2,32 @@
 // `pdscaler backtest --policy P --trace T [--transform ...] [--profile NAME] [--baselines LIST]
 // [--cold-start S] [--json] [--report R.html]`: replay a trace through the simulated fleet with
 // pdscaler and the baselines (DESIGN.md contracts), print the comparison, optionally write the report.
+// `pdscaler backtest --suite NAME [--workers N] [--report R.html] [--json] [--docs FILE]
+// [--traces-dir DIR]`: run a named evaluation suite (src/sim/suite/) on worker threads, judge
+// pdscaler against the targets of issue 9 and optionally rewrite the suite's sections of FILE.
+import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { z } from 'zod';
 import { formatIssue } from '../policy/issue.js';
 import { parseDurationS } from '../policy/durations.js';
-import { loadPolicyFile, readNamedProfile, type LoadOptions } from '../policy/load.js';
-import { defaultSimParameters, runBacktest } from '../sim/backtest.js';
+import { loadPolicyFile, packageRoot, readNamedProfile, type LoadOptions } from '../policy/load.js';
+import { parseDocumentBytes, readDocumentBytes } from '../policy/read-document.js';
+import { runBacktest } from '../sim/backtest.js';
 import { dynamoFleetProfile } from '../sim/fleet/latency-model.js';
 import { renderReportHtml } from '../sim/report/html.js';
 import { SystemNames, type BacktestSummary, type SystemName, type SystemResult } from '../sim/result.js';
+import { rewriteSections, sectionsProblem } from '../sim/suite/doc-markers.js';
+import { formatForLint } from '../sim/suite/lint-format.js';
+import { evalSection, evalTargetsSection } from '../sim/suite/markdown.js';
+import { suiteFraction, suiteLabel } from '../sim/suite/progress-label.js';
+import { renderSuiteHtml } from '../sim/suite/report-html.js';
+import { runSuite, SuiteError, type SuiteRun } from '../sim/suite/runner.js';
+import { simParametersFor } from '../sim/suite/sim-parameters.js';
+import { findSuite, suites } from '../sim/suite/suites.js';
+import { formatSuiteText, suiteJson } from '../sim/suite/summary.js';
+import { evaluateSuite } from '../sim/suite/targets.js';
+import { resolveTracesDir } from '../sim/suite/traces-dir.js';
+import type { Suite } from '../sim/suite/cases.js';
 import { loadTrace, TraceError } from '../sim/trace/load.js';
 import { applyTransforms, parseTransformSpec, type TransformStep } from '../sim/trace/transform-spec.js';
 import type { Trace } from '../sim/trace/types.js';
@@ -19,17 +37,21 @@ import { ExitCode, type CliIo } from './io.js';
 import { progressBar } from './progress.js';
 
 export interface BacktestOptions extends LoadOptions {
-  readonly policy: string;
-  readonly trace: string;
+  readonly policy?: string;
+  readonly trace?: string;
   readonly transform?: readonly string[];
   readonly profile?: string;
   readonly baselines?: string;
   readonly coldStart?: string;
   readonly json?: boolean;
   readonly report?: string;
+  readonly suite?: string;
+  readonly workers?: string;
+  readonly docs?: string;
+  readonly tracesDir?: string;
 }
 
-/** The profile every example policy is measured on; the only one the registry holds today. */
+/** The profile a policy without `spec.capacity.profile` is simulated on. */
 const defaultProfile = 'dynamo-h200-llama3.1-8b-fp8';
 const baselineNames = SystemNames.filter((n) => n !== 'pdscaler');
 
@@ -154,6 +176,17 @@ export function formatSummary(summary: BacktestSummary): string {
   ].join('\n');
 }
 
+const capacityProfile = z.object({ spec: z.object({ capacity: z.object({ profile: z.string() }) }) });
+
+/** `spec.capacity.profile` of a policy file that loads, when it names a profile. */
+function policyProfileName(file: string): string | undefined {
+  const bytes = readDocumentBytes(file, 'policy');
+  const parsed = bytes.ok ? parseDocumentBytes(file, bytes.value) : bytes;
+  if (!parsed.ok) return undefined;
+  const named = capacityProfile.safeParse(parsed.value.value);
+  return named.success ? named.data.spec.capacity.profile : undefined;
+}
+
 interface Inputs {
   readonly spec: DecisionSpec;
   readonly modelName: string | undefined;
@@ -163,8 +196,10 @@ interface Inputs {
   readonly trace: Trace;
 }
 
+type SingleOptions = BacktestOptions & { readonly policy: string; readonly trace: string };
+
 /** Everything the command reads, checked; the first problem is printed and ends the command. */
-async function readInputs(options: BacktestOptions, io: CliIo): Promise<Inputs | undefined> {
+async function readInputs(options: SingleOptions, io: CliIo): Promise<Inputs | undefined> {
   const policy = loadPolicyFile(options.policy, options);
   if (!policy.ok) {
     for (const issue of policy.issues) io.stderr(`${formatIssue(issue)}\n`);
@@ -173,7 +208,10 @@ async function readInputs(options: BacktestOptions, io: CliIo): Promise<Inputs |
   const systems = parseBaselines(options.baselines);
   const coldStart = parseColdStart(options.coldStart);
   const transforms = parseTransforms(options.transform ?? []);
-  const profile = readNamedProfile(options.profile ?? defaultProfile, options);
+  const profile = readNamedProfile(
+    options.profile ?? policyProfileName(options.policy) ?? defaultProfile,
+    options,
+  );
   for (const parsed of [systems, coldStart, transforms]) {
     if (parsed.ok) continue;
     io.stderr(`${parsed.message}\n`);
@@ -198,23 +236,21 @@ async function readInputs(options: BacktestOptions, io: CliIo): Promise<Inputs |
   };
 }
 
-export async function runBacktestCommand(options: BacktestOptions, io: CliIo): Promise<ExitCode> {
+async function runSingle(options: SingleOptions, io: CliIo): Promise<ExitCode> {
   const inputs = await readInputs(options, io);
   if (inputs === undefined) return ExitCode.invalid;
-  const { spec, coldStartS } = inputs;
+  const { spec } = inputs;
   const progress = progressBar(io.stderr, io.stderrIsTty === true);
   const data = await runBacktest({
     policy: { name: `${spec.namespace}/${spec.name}`, file: options.policy, spec },
     profile: dynamoFleetProfile(inputs.profile),
     trace: inputs.trace,
     systems: inputs.systems,
-    sim: {
-      ...defaultSimParameters,
-      modelName: inputs.modelName ?? defaultSimParameters.modelName,
-      ...(coldStartS === undefined
-        ? {}
-        : { coldStartS: { ...defaultSimParameters.coldStartS, ...coldStartS } }),
-    },
+    sim: simParametersFor({
+      profile: inputs.profile,
+      modelName: inputs.modelName,
+      coldStartS: inputs.coldStartS,
+    }),
     onProgress: (fraction) => {
       progress.update(fraction, 'simulating');
     },
@@ -226,5 +262,152 @@ export async function runBacktestCommand(options: BacktestOptions, io: CliIo): P
     options.json === true ? `${JSON.stringify(data.summary, null, 2)}\n` : formatSummary(data.summary),
   );
   if (options.report !== undefined && options.json !== true) io.stdout(`report: ${options.report}\n`);
+  return ExitCode.ok;
+}
+
+/** Options of one backtest and of a suite, by flag, for the messages when they are mixed. */
+const singleFlags = [
+  ['policy', '--policy'],
+  ['trace', '--trace'],
+  ['transform', '--transform'],
+  ['profile', '--profile'],
+  ['baselines', '--baselines'],
+  ['coldStart', '--cold-start'],
+] as const;
+const suiteFlags = [
+  ['workers', '--workers'],
+  ['docs', '--docs'],
+  ['tracesDir', '--traces-dir'],
+] as const;
+
+const given = (
+  options: BacktestOptions,
+  flags: readonly (readonly [keyof BacktestOptions, string])[],
+): string[] => flags.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
+
+/** The flags' combination, checked: a suite or one policy on one trace, never a mix. */
+function usageProblem(options: BacktestOptions): string | undefined {
+  if (options.suite !== undefined) {
+    const mixed = given(options, singleFlags);
+    return mixed.length === 0
+      ? undefined
+      : `--suite runs its own policies, traces, transforms, profiles and cold starts: drop ${mixed.join(', ')}`;
+  }
+  const suiteOnly = given(options, suiteFlags);
+  if (suiteOnly.length > 0) return `${suiteOnly.join(', ')} only apply with --suite NAME`;
+  return options.policy === undefined || options.trace === undefined
+    ? '--policy and --trace are required (or --suite NAME to run an evaluation suite)'
+    : undefined;
+}
+
+export async function runBacktestCommand(options: BacktestOptions, io: CliIo): Promise<ExitCode> {
+  const problem = usageProblem(options);
+  if (problem !== undefined) {
+    io.stderr(`${problem}\n`);
+    return ExitCode.invalid;
+  }
+  const { policy, trace } = options;
+  if (options.suite !== undefined) return runSuiteCommand({ ...options, suite: options.suite }, io);
+  if (policy === undefined || trace === undefined) return ExitCode.invalid;
+  return runSingle({ ...options, policy, trace }, io);
+}
+
+/** `--workers N`: an integer from 1 to 64; the machine's available parallelism when not given. */
+export function parseWorkers(text: string | undefined): Parsed<number> {
+  if (text === undefined) return { ok: true, value: availableParallelism() };
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  return n >= 1 && n <= 64
+    ? { ok: true, value: n }
+    : { ok: false, message: `--workers ${JSON.stringify(text)}: an integer from 1 to 64` };
+}
+
+/** The sections `--docs` rewrites. */
+const docSections = ['eval', 'eval-targets'] as const;
+
+interface SuiteSetup {
+  readonly suite: Suite;
+  readonly workers: number;
+  readonly tracesDir: string;
+}
+
+function suiteSetup(options: BacktestOptions & { readonly suite: string }, io: CliIo): Parsed<SuiteSetup> {
+  const suite = findSuite(options.suite);
+  if (suite === undefined)
+    return {
+      ok: false,
+      message: `--suite ${JSON.stringify(options.suite)}: unknown suite (known: ${suites.map((s) => s.name).join(', ')})`,
+    };
+  const workers = parseWorkers(options.workers);
+  if (!workers.ok) return workers;
+  const traces = resolveTracesDir(options.tracesDir, io.env);
+  if (!traces.ok) return traces;
+  const docs = options.docs === undefined ? undefined : sectionsProblem(options.docs, docSections);
+  if (docs !== undefined) return { ok: false, message: `--docs ${docs}` };
+  return { ok: true, value: { suite, workers: workers.value, tracesDir: traces.dir } };
+}
+
+async function runSuiteWithProgress(
+  setup: SuiteSetup,
+  options: BacktestOptions,
+  io: CliIo,
+): Promise<SuiteRun> {
+  const progress = progressBar(io.stderr, io.stderrIsTty === true);
+  try {
+    return await runSuite({
+      cases: setup.suite.cases,
+      files: {
+        root: packageRoot(),
+        tracesDir: setup.tracesDir,
+        ...(options.profilesDir === undefined ? {} : { profilesDir: options.profilesDir }),
+      },
+      workers: setup.workers,
+      generatedAtMs: io.nowMs(),
+      onProgress: (p) => {
+        progress.update(suiteFraction(p), suiteLabel(p));
+      },
+    });
+  } finally {
+    progress.done();
+  }
+}
+
+async function runSuiteCommand(
+  options: BacktestOptions & { readonly suite: string },
+  io: CliIo,
+): Promise<ExitCode> {
+  const setup = suiteSetup(options, io);
+  if (!setup.ok) {
+    io.stderr(`${setup.message}\n`);
+    return ExitCode.invalid;
+  }
+  const { suite } = setup.value;
+  let run: SuiteRun;
+  try {
+    run = await runSuiteWithProgress(setup.value, options, io);
+  } catch (error) {
+    if (!(error instanceof SuiteError)) throw error;
+    io.stderr(`${error.message}\n`);
+    return error.reason === 'inputs' ? ExitCode.invalid : ExitCode.internal;
+  }
+  const targets = evaluateSuite(run.cases.map((c) => ({ id: c.case.id, label: c.case.label, data: c.data })));
+  const generatedAt = new Date(io.nowMs()).toISOString();
+  if (options.report !== undefined)
+    writeFileSync(
+      options.report,
+      await formatForLint(
+        renderSuiteHtml({ suite, run, targets, tracesDir: setup.value.tracesDir, generatedAt }),
+        options.report,
+      ),
+    );
+  if (options.docs !== undefined)
+    await rewriteSections(options.docs, {
+      eval: evalSection(run, targets),
+      'eval-targets': evalTargetsSection(suite.name, run, targets),
+    });
+  io.stdout(
+    options.json === true
+      ? `${JSON.stringify(suiteJson(suite.name, run, targets), null, 2)}\n`
+      : formatSuiteText(suite.name, run, targets),
+  );
   return ExitCode.ok;
 }

@@ -64,18 +64,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
   program
     .command('backtest')
-    .description('replay a trace through a simulated P/D fleet with pdscaler and the baselines')
-    .requiredOption('--policy <file>', 'policy YAML')
-    .requiredOption(
+    .description(
+      'replay a trace through a simulated P/D fleet with pdscaler and the baselines, or run an evaluation suite',
+    )
+    .option('--policy <file>', 'policy YAML (required without --suite)')
+    .option(
       '--trace <file>',
-      'trace: Mooncake JSONL, Azure CSV, or timestamp_ms,input_tokens,output_tokens',
+      'trace: Mooncake JSONL, Azure CSV, or timestamp_ms,input_tokens,output_tokens (required without --suite)',
     )
     .option(
       '--transform <spec>',
       'scale:F[:seed=N] | compress:F | day:DURATION[:peak=X] | slice:FROM-TO | splice:PATH (repeatable, in order)',
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
-    .option('--profile <name>', 'simulated engine profile (default dynamo-h200-llama3.1-8b-fp8)')
+    .option(
+      '--profile <name>',
+      "simulated engine profile (default: the policy's spec.capacity.profile, else dynamo-h200-llama3.1-8b-fp8)",
+    )
     .option(
       '--baselines <list>',
       `all (default), none, or a comma list of ${SystemNames.filter((n) => n !== 'pdscaler').join(',')}`,
@@ -86,16 +91,24 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     )
     .option('--json', 'print the comparison as JSON (DESIGN.md contract)')
     .option('--report <file>', 'write the self-contained HTML report here')
+    .option('--suite <name>', 'run a named evaluation suite instead of one backtest: standard or smoke')
+    .option('--workers <n>', 'suite worker threads (default: the available parallelism)')
+    .option('--docs <file>', 'with --suite: rewrite its sections between <!-- eval:begin/end --> markers')
+    .option('--traces-dir <dir>', 'with --suite: where the traces are (env PDSCALER_TRACES_DIR)')
     .action(
       async (opts: {
-        policy: string;
-        trace: string;
+        policy?: string;
+        trace?: string;
         transform?: string[];
         profile?: string;
         baselines?: string;
         coldStart?: string;
         json?: boolean;
         report?: string;
+        suite?: string;
+        workers?: string;
+        docs?: string;
+        tracesDir?: string;
       }) => {
         exitCode = await runBacktestCommand({ ...opts, ...loadOptions() }, io);
       },

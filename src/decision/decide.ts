@@ -157,11 +157,17 @@ function constraintsFor(
       return [role, { lo: Math.min(lo, hi), hi }];
     }),
   ) as Record<Role, { lo: number; hi: number }>;
+  const prefillShare = steps.prefill.estimate.sloShareAt;
+  const decodeShare = steps.decode.estimate.sloShareAt;
   return {
     bounds,
     ratio: spec.ratio,
     gpuBudget: spec.gpuBudget,
     gpus: { prefill: spec.roles.prefill.gpusPerReplica, decode: spec.roles.decode.gpusPerReplica },
+    // A budget is shared by SLO benefit only when both roles know theirs (a held role has no curve).
+    ...(prefillShare === undefined || decodeShare === undefined
+      ? {}
+      : { sloShare: { prefill: prefillShare, decode: decodeShare } }),
   };
 }
 
@@ -256,7 +262,7 @@ export function decide(
     const boundBy = limits[limits.length - 1] ?? step.rule;
     const inputs = inputsOf(spec, step, nowMs);
     const summary = { role, desiredReplicas: desired, currentReplicas: step.current, boundBy, inputs };
-    const reason = explainRole(spec, summary, joint.satisfied);
+    const reason = explainRole(spec, summary, joint);
     roles[role] = {
       role,
       desiredReplicas: desired,

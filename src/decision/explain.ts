@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Human sentences for decisions: which rule bound each number and the figures behind it.
+import type { SloShareAllocation } from './budget-sharing.js';
+import type { JointResult } from './joint-limits.js';
 import type { RatioReport } from './ratio-band.js';
 import type { BoundRule, Decision, DecisionSpec, RoleDecision } from './types.js';
 
@@ -59,6 +61,26 @@ function demandClause(d: RoleSummary): string {
   return ` Demand ${formatNumber(i.measuredDemand)} ${i.demandUnit}${forecast} at ${formatNumber(i.capacityPerReplica)} per replica needs ${formatNumber(i.neededReplicas)} replicas.`;
 }
 
+/** 0.9712 -> "97.1%". */
+function formatPercent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/** How a binding GPU budget was shared by marginal SLO benefit, against what pro rata would give. */
+export function budgetSharingSentence(a: SloShareAllocation): string {
+  const { pair, proRata } = a;
+  const both = formatPercent(a.bothShare);
+  const proRataText =
+    pair.prefill === proRata.prefill && pair.decode === proRata.decode
+      ? `pro rata gives the same pair (expected both-SLO share ${both})`
+      : `pro rata would give ${proRata.prefill}/${proRata.decode} (expected both-SLO share ${formatPercent(a.proRataBothShare)} vs ${both})`;
+  return (
+    `GPU budget ${a.budgetMaxGpus} binds: shared by marginal SLO benefit, prefill ${pair.prefill} ` +
+    `(expected TTFT share ${formatPercent(a.roleShares.prefill)}) and decode ${pair.decode} ` +
+    `(expected TPOT share ${formatPercent(a.roleShares.decode)}); ${proRataText}`
+  );
+}
+
 function latencyClause(spec: DecisionSpec, d: RoleSummary): string {
   const i = d.inputs;
   const name = d.role === 'prefill' ? 'TTFT' : 'TPOT';
@@ -66,16 +88,26 @@ function latencyClause(spec: DecisionSpec, d: RoleSummary): string {
   return ` ${name} ${spec.slo.quantile} ${formatNumber(i.observedLatencyMs)} ms against a ${i.sloMs} ms SLO.`;
 }
 
-/** One sentence (or three) saying what a role's number is and why. */
-export function explainRole(spec: DecisionSpec, d: RoleSummary, satisfied: boolean): string {
+/**
+ * One sentence (or three) saying what a role's number is and why. A budget shared by SLO benefit is
+ * the rule of the role it cut, and a closing sentence for the other: the pair was chosen together.
+ */
+export function explainRole(
+  spec: DecisionSpec,
+  d: RoleSummary,
+  joint: Pick<JointResult, 'satisfied' | 'sharing'>,
+): string {
   const change =
     d.desiredReplicas === d.currentReplicas
       ? `stays at ${d.currentReplicas}`
       : `${d.currentReplicas} -> ${d.desiredReplicas}`;
-  const joint = satisfied
+  const sharing = joint.sharing === undefined ? undefined : budgetSharingSentence(joint.sharing);
+  const rule = sharing !== undefined && d.boundBy === 'gpu-budget' ? sharing : describeRule(d.boundBy);
+  const shared = sharing !== undefined && d.boundBy !== 'gpu-budget' ? ` ${sharing}.` : '';
+  const unsatisfied = joint.satisfied
     ? ''
     : ' No prefill/decode pair meets the bounds, ratio band and GPU budget together; the bounds and held counts were kept.';
-  return `${d.role} ${change}: ${describeRule(d.boundBy)}.${demandClause(d)}${latencyClause(spec, d)}${joint}`;
+  return `${d.role} ${change}: ${rule}.${demandClause(d)}${latencyClause(spec, d)}${shared}${unsatisfied}`;
 }
 
 /**

@@ -28,9 +28,26 @@ export function updateForecast(
       errorVar,
     };
   }
+  if (isMiss(spec, previous, miss)) {
+    // A jump the smoothing cannot follow (or a cliff): the level restarts from the measurement
+    // instead of needing several ticks to catch up. The trend is not taken from the one miss: on
+    // bursty traffic (Azure code) a burst's slope x the cold start tripled the fleet.
+    return { level: measured, trendPerS: previous.trendPerS, atMs: nowMs, errorVar };
+  }
   const level = spec.alpha * measured + (1 - spec.alpha) * predicted;
   const trendPerS = spec.beta * ((level - previous.level) / dtS) + (1 - spec.beta) * previous.trendPerS;
   return { level, trendPerS, atMs: nowMs, errorVar };
+}
+
+/**
+ * Demand above the forecast by more than `missResetSigmas` standard deviations of the forecast error
+ * so far (0 turns the reset off; no error history yet is never a miss). Upwards only: a level reset
+ * to a quiet window (Azure code is idle in half its 10 s windows) would forecast the next burst away;
+ * scaling down waits for its window anyway.
+ */
+function isMiss(spec: ForecastSpec, previous: ForecastState, miss: number): boolean {
+  const sigma = Math.sqrt(previous.errorVar ?? 0);
+  return spec.missResetSigmas > 0 && sigma > 0 && miss > spec.missResetSigmas * sigma;
 }
 
 /**

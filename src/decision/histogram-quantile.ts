@@ -59,3 +59,23 @@ function monotoneCounts(sorted: readonly CumulativeBucket[]): number[] {
 export function quantileFraction(name: 'p50' | 'p90' | 'p95' | 'p99'): number {
   return Number(name.slice(1)) / 100;
 }
+
+/**
+ * The lower bound of the bucket the `q`-quantile falls in: the least the quantile can be. Buckets
+ * are coarse where SLOs sit (vLLM's TTFT buckets jump from 1 s to 2.5 s), and interpolating inside
+ * (1 s, 2.5 s] reads a 2 s SLO as breached whenever a few percent of prompts take over a second,
+ * whatever the replica count: on Mooncake at 30x that held prefill at twice the oracle's fleet. A
+ * breach is certain only when this bound reaches the SLO. Undefined where `histogramQuantile` is.
+ */
+export function quantileLowerBound(q: number, buckets: readonly CumulativeBucket[]): number | undefined {
+  const sorted = [...buckets].sort((a, b) => a.le - b.le);
+  const last = sorted[sorted.length - 1];
+  if (sorted.length < 2 || last === undefined || last.le !== Infinity || !(q >= 0 && q <= 1))
+    return undefined;
+  const counts = monotoneCounts(sorted);
+  const total = counts[counts.length - 1] ?? 0;
+  if (!(total > 0)) return undefined;
+  const index = counts.findIndex((count) => count >= q * total);
+  if (index <= 0) return index === 0 ? Math.min(0, sorted[0]?.le ?? 0) : undefined;
+  return sorted[index - 1]?.le;
+}

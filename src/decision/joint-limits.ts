@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Limits that bind the prefill and decode numbers together: per-role bounds (min/max and schedule
 // floors), the P/D ratio band (no peer enforces one: aibrix#2613, kthena#905) and the GPU budget.
-// Order: clamp to bounds, then raise the lower side of the ratio, then fit the budget proportionally
-// to need, lowering a side for the ratio only when the budget forces it.
+// Order: clamp to bounds, then raise the lower side of the ratio, then fit the budget (by marginal SLO
+// benefit when the policy says so and both roles have an SLO-share curve, otherwise proportionally to
+// need), lowering a side for the ratio only when the budget forces it.
+import {
+  allocateBySloShare,
+  type FeasibleDecodes,
+  type SloShareAllocation,
+  type SloShareCurve,
+} from './budget-sharing.js';
 import type { BoundRule, DecisionSpec, Role } from './types.js';
 
 export interface Pair {
@@ -20,6 +27,12 @@ export interface JointConstraints {
   readonly ratio: DecisionSpec['ratio'];
   readonly gpuBudget: DecisionSpec['gpuBudget'];
   readonly gpus: Readonly<Record<Role, number>>;
+  /**
+   * Each role's expected share of requests within its SLO by replica count (role-demand.ts
+   * `sloShareAt`); with both present and `gpuBudget.sharing` marginal-slo, a binding budget maximum is
+   * shared by them.
+   */
+  readonly sloShare?: Readonly<Record<Role, SloShareCurve>>;
 }
 
 export function gpusOf(c: JointConstraints, pair: Pair): number {
@@ -74,6 +87,14 @@ function decodeInterval(c: JointConstraints, prefill: number): RoleBounds {
   return { lo, hi };
 }
 
+/** Each prefill count within its bounds that has a feasible decode count, with those decode counts. */
+function* feasibleDecodes(c: JointConstraints): Generator<FeasibleDecodes> {
+  for (let prefill = c.bounds.prefill.lo; prefill <= c.bounds.prefill.hi; prefill++) {
+    const decode = decodeInterval(c, prefill);
+    if (decode.lo <= decode.hi) yield { prefill, decode };
+  }
+}
+
 /**
  * How well a pair serves the need, leximin: the smaller fulfilled fraction first, then the larger,
  * each capped at 1 (a pair covering the need scores [1, 1]). Comparing only the smaller fraction let
@@ -95,9 +116,7 @@ export function searchFeasible(c: JointConstraints, need: Pair): Pair | undefine
   let best: Pair | undefined;
   let bestKey: readonly number[] = [];
   const overBudget = c.gpuBudget.max !== undefined && gpusOf(c, need) > c.gpuBudget.max;
-  for (let prefill = c.bounds.prefill.lo; prefill <= c.bounds.prefill.hi; prefill++) {
-    const interval = decodeInterval(c, prefill);
-    if (interval.lo > interval.hi) continue;
+  for (const { prefill, decode: interval } of feasibleDecodes(c)) {
     const candidates = new Set([
       interval.lo,
       interval.hi,
@@ -153,6 +172,8 @@ export interface JointResult {
   readonly rules: Readonly<Record<Role, readonly BoundRule[]>>;
   /** False when no pair satisfies every limit (possible only when a held role pins a side). */
   readonly satisfied: boolean;
+  /** Present when a binding budget maximum was shared by marginal SLO benefit. */
+  readonly sharing?: SloShareAllocation;
 }
 
 function clampRole(b: RoleBounds, value: number): number {
@@ -199,5 +220,47 @@ export function applyJointLimits(
   const budgetBinds =
     !budgetHolds(c, ratioed) || (c.gpuBudget.max !== undefined && gpusOf(c, ratioed) === c.gpuBudget.max);
   const rule: BoundRule = budgetBinds ? 'gpu-budget' : 'ratio-band';
-  return { pair: searched, rules: changed(clampRules, clamped, searched, () => rule), satisfied: true };
+  const sharing = shareBySloBenefit(c, { need: clamped, ratioed, proRata: searched });
+  const pair = sharing?.pair ?? searched;
+  return {
+    pair,
+    rules: changed(clampRules, clamped, pair, () => rule),
+    satisfied: true,
+    ...(sharing === undefined ? {} : { sharing }),
+  };
+}
+
+/**
+ * Does the budget maximum change the answer? The ratio-raised pair is over it, and so is the pair the
+ * search would choose without it (the closed form can miss the band by an integer step, and the search
+ * may then fit under the maximum: the band binds there, not the budget).
+ */
+function budgetMaxBinds(c: JointConstraints, need: Pair, ratioed: Pair): boolean {
+  const max = c.gpuBudget.max;
+  if (max === undefined || gpusOf(c, ratioed) <= max) return false;
+  const withoutMax = { ...c, gpuBudget: { ...c.gpuBudget, max: undefined } };
+  if (feasible(withoutMax, ratioed)) return true;
+  const chosen = searchFeasible(withoutMax, need);
+  return chosen !== undefined && gpusOf(c, chosen) > max;
+}
+
+/**
+ * The binding budget maximum shared by marginal SLO benefit (budget-sharing.ts), or undefined to keep
+ * the proportional pair: the policy says `proportional`, a role has no curve, or the maximum does not bind.
+ */
+function shareBySloBenefit(
+  c: JointConstraints,
+  pairs: { readonly need: Pair; readonly ratioed: Pair; readonly proRata: Pair },
+): SloShareAllocation | undefined {
+  const { max, sharing } = c.gpuBudget;
+  if (sharing !== 'marginal-slo' || c.sloShare === undefined || max === undefined) return undefined;
+  if (!budgetMaxBinds(c, pairs.need, pairs.ratioed)) return undefined;
+  return allocateBySloShare({
+    feasible: feasibleDecodes(c),
+    need: pairs.need,
+    curves: c.sloShare,
+    gpus: c.gpus,
+    budgetMaxGpus: max,
+    proRata: pairs.proRata,
+  });
 }

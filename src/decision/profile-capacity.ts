@@ -11,6 +11,11 @@ export interface ProfileData {
   readonly name: string;
   readonly prefillTp: number;
   readonly decodeTp: number;
+  /**
+   * KV-cache bytes one token occupies (what a prefill-to-decode transfer moves); absent in Dynamo
+   * profiles, whose simulator setting is the 8B model's 128 KiB.
+   */
+  readonly kvBytesPerToken?: number;
   readonly prefill: {
     readonly inputTokens: readonly number[];
     readonly ttftMs: readonly number[];
@@ -159,7 +164,13 @@ export function profileCapacity(
     const kvUsage = (batch * context) / profile.decode.maxKvTokens;
     return acrossContexts(levels, context, (level) => interpolate(level.itl, kvUsage));
   };
-  return { description: `profile ${profile.name}`, prefill, decode, decodeItlMs };
+  return {
+    description: `profile ${profile.name}`,
+    prefill,
+    decode,
+    decodeItlMs,
+    kvCapacityTokens: profile.decode.maxKvTokens,
+  };
 }
 
 /**

@@ -2,8 +2,15 @@
 // Per-role demand and the replicas it needs at the SLO, from one observation. Prefill is sized in
 // prompt tokens/s, decode in concurrent conversations (reference/autoscaler-algorithms.md §1.3-1.4).
 import { updateCorrection, type CorrectionState } from './correction.js';
+import {
+  crossCheckedConversations,
+  decodeConcurrency,
+  kvBoundBatch,
+  kvOverflowZFor,
+} from './decode-sizing.js';
 import { forecastHeadroom, predictDemand, updateForecast } from './forecast.js';
-import { quantileFraction } from './histogram-quantile.js';
+import { promptClasses, replicasForTtftQuantile, ttftSloShare } from './prefill-queue.js';
+import { quantileFraction, quantileLowerBound } from './histogram-quantile.js';
 import { latencyQuantileMs, signalScope } from './signals.js';
 import { attainableTtftQuantile } from './unattainable.js';
 import type {
@@ -36,6 +43,12 @@ export interface DemandEstimate {
   readonly notes: readonly string[];
   readonly nextForecast: ForecastState | undefined;
   readonly nextCorrection: CorrectionState;
+  /**
+   * The expected share (0..1) of the role's requests meeting its SLO with `replicas` replicas at the
+   * forecast demand, non-decreasing in `replicas`; absent when demand is unknown. The GPU budget is
+   * shared by it (joint-limits.ts).
+   */
+  readonly sloShareAt?: (replicas: number) => number;
 }
 
 export interface DemandContext {
@@ -73,31 +86,36 @@ function isFiniteValue(field: Observed<unknown>): boolean {
 
 interface ObservedLatency {
   readonly ms: number | undefined;
+  /** The least the quantile can be given bucket resolution (histogram-quantile.ts); `ms` otherwise. */
+  readonly certainMs: number | undefined;
   /** Says so when the TTFT quantile was judged over attainable requests only (unattainable.ts). */
   readonly notes: readonly string[];
 }
 
 /** The SLO quantile over the requests capacity can help: prefill's unattainable prompts left out. */
-function attainableLatency(
-  ctx: DemandContext,
-  role: Role,
-  latency: LatencyObservation,
-): { ms: number | undefined; notes: string[] } {
+function attainableLatency(ctx: DemandContext, role: Role, latency: LatencyObservation): ObservedLatency {
   const overAll = latencyQuantileMs(latency, ctx.spec.slo.quantile);
+  const q = quantileFraction(ctx.spec.slo.quantile);
+  // Collectors send the buckets with the quantiles computed from them: the buckets say how sure.
+  const certain = (quantile: number, ms: number | undefined): number | undefined =>
+    (role === 'prefill' || ctx.spec.sizing.decode.model === 'littles-law') && latency.buckets !== undefined
+      ? Math.min(ms ?? Infinity, quantileLowerBound(quantile, latency.buckets) ?? Infinity)
+      : ms;
   const prompts = ctx.observation.roles[role].inputTokensBuckets;
   if (role !== 'prefill' || !ctx.spec.slo.excludeUnattainable || !isFresh(ctx.spec, ctx.nowMs, prompts))
-    return { ms: overAll, notes: [] };
+    return { ms: overAll, certainMs: certain(q, overAll), notes: [] };
   const attainable = attainableTtftQuantile({
     capacity: ctx.spec.capacity,
     ttftSloMs: ctx.spec.slo.ttftMs,
-    q: quantileFraction(ctx.spec.slo.quantile),
+    q,
     ttftBuckets: latency.buckets,
     promptBuckets: prompts?.value,
   });
-  if (attainable === undefined) return { ms: overAll, notes: [] };
+  if (attainable === undefined) return { ms: overAll, certainMs: certain(q, overAll), notes: [] };
   const share = (attainable.unattainableShare * 100).toFixed(1);
   return {
     ms: attainable.valueMs,
+    certainMs: certain(attainable.effectiveQuantile, attainable.valueMs),
     notes: [
       `TTFT judged over attainable requests: ${share}% of prompts (>= ${attainable.thresholdTokens} tokens) miss ${ctx.spec.slo.ttftMs} ms even on an idle replica, so ${ctx.spec.slo.quantile} of the rest is the p${(attainable.effectiveQuantile * 100).toFixed(1)} of all`,
     ],
@@ -107,9 +125,9 @@ function attainableLatency(
 function latencyFor(ctx: DemandContext, role: Role): ObservedLatency {
   const observation = ctx.observation.roles[role];
   const latency = role === 'prefill' ? observation.ttftMs : observation.tpotMs;
-  if (latency === undefined || !isFresh(ctx.spec, ctx.nowMs, latency)) return { ms: undefined, notes: [] };
-  const judged = attainableLatency(ctx, role, latency.value);
-  return { ms: judged.ms, notes: judged.notes };
+  if (latency === undefined || !isFresh(ctx.spec, ctx.nowMs, latency))
+    return { ms: undefined, certainMs: undefined, notes: [] };
+  return attainableLatency(ctx, role, latency.value);
 }
 
 /** Decode needs a context length; it uses its own ISL/OSL and falls back to what prefill saw. */
@@ -157,17 +175,29 @@ function requirements(ctx: DemandContext, role: Role): Requirement[] {
   }
   const active = activeConversations(observation);
   const activeField = { name: 'activeConversations', field: active };
-  if (knownZero(ctx, active)) return [activeField];
   const lengths = decodeLengths(ctx.observation);
-  return [
-    activeField,
+  const lengthFields = [
     { name: 'inputTokensMean', field: lengths.input },
     { name: 'outputTokensMean', field: lengths.output },
   ];
+  if (ctx.spec.sizing.decode.model === 'littles-law') {
+    // Decode's arrivals are prefill's: the request rate leaving prefill, not decode's own intake.
+    const arrivals = ctx.observation.roles.prefill.requestRatePerS;
+    const rate = { name: 'prefill requestRatePerS', field: arrivals };
+    if (knownZero(ctx, arrivals) && (active === undefined || knownZero(ctx, active))) return [rate];
+    return [rate, ...lengthFields];
+  }
+  if (knownZero(ctx, active)) return [activeField];
+  return [activeField, ...lengthFields];
 }
 
 interface Sizing {
   readonly measured: number;
+  /**
+   * Replicas for a demand (in `unit`) by a queueing model, and the SLO share they give at other
+   * counts; absent where replicas are demand over per-replica capacity.
+   */
+  readonly queue?: (demand: number) => { replicas: number; sloShareAt: (replicas: number) => number };
   readonly capacityPerReplica: number;
   /** Extra fractional replicas on top of `demand / capacity` (the queue to drain). */
   readonly extraReplicas: number;
@@ -205,6 +235,36 @@ function gatewayDemand(
   };
 }
 
+/**
+ * The TTFT quantile of the prefill queue at a demand of prompt tokens/s (prefill-queue.ts): prompt
+ * classes from the window's prompt-length histogram when fresh, else all at the mean ISL. A latency
+ * correction slows every prompt by its factor.
+ */
+function prefillQueue(
+  ctx: DemandContext,
+  at: { readonly isl: number; readonly factor: number },
+): NonNullable<Sizing['queue']> {
+  const { spec } = ctx;
+  const serviceMsAt = (tokens: number): number => {
+    const capacity = spec.capacity.prefill(tokens);
+    return (capacity.unloadedTtftMs ?? (tokens / capacity.tokensPerSecond) * 1000) * at.factor;
+  };
+  const prompts = ctx.observation.roles.prefill.inputTokensBuckets;
+  const fromHistogram =
+    prompts !== undefined && isFresh(spec, ctx.nowMs, prompts)
+      ? promptClasses(prompts.value, serviceMsAt)
+      : [];
+  const classes = fromHistogram.length > 0 ? fromHistogram : [{ share: 1, serviceMs: serviceMsAt(at.isl) }];
+  const q = quantileFraction(spec.slo.quantile);
+  return (demand) => {
+    const load = { arrivalsPerS: demand / at.isl, classes, ttftSloMs: spec.slo.ttftMs };
+    return {
+      replicas: replicasForTtftQuantile(load, q),
+      sloShareAt: (replicas: number) => ttftSloShare(load, replicas),
+    };
+  };
+}
+
 function sizePrefill(ctx: DemandContext, factor: number): Sizing {
   const o = ctx.observation.roles.prefill;
   const rate = o.requestRatePerS?.value ?? 0;
@@ -229,6 +289,10 @@ function sizePrefill(ctx: DemandContext, factor: number): Sizing {
   const gateway = gatewayDemand(ctx, { isl, perReplica });
   const cap = ctx.spec.slo.maxRequestRatePerPrefillReplica;
   return {
+    // Without a known prompt length (an idle window) there is no request rate to queue.
+    ...(ctx.spec.sizing.prefill.model === 'queueing' && isFresh(ctx.spec, ctx.nowMs, o.inputTokensMean)
+      ? { queue: prefillQueue(ctx, { isl, factor }) }
+      : {}),
     measured: (rate + gateway.rejectedPerS) * isl,
     capacityPerReplica: perReplica,
     extraReplicas: extraReplicas + gateway.extraReplicas,
@@ -238,21 +302,107 @@ function sizePrefill(ctx: DemandContext, factor: number): Sizing {
   };
 }
 
+function freshValue(ctx: DemandContext, field: Observed<number> | undefined): number | undefined {
+  return field !== undefined && isFresh(ctx.spec, ctx.nowMs, field) ? field.value : undefined;
+}
+
+/** Conversations decode must hold: Little's law on prefill's arrivals, or the active count itself. */
+function decodeConversations(
+  ctx: DemandContext,
+  at: { readonly batch: number; readonly context: number; readonly itlTargetMs: number },
+): { conversations: number; notes: string[] } {
+  const active = freshValue(ctx, activeConversations(ctx.observation.roles.decode));
+  const sizing = ctx.spec.sizing.decode;
+  if (sizing.model === 'active-conversations') return { conversations: active ?? 0, notes: [] };
+  const prefill = ctx.observation.roles.prefill;
+  const arrivalsPerS = freshValue(ctx, prefill.requestRatePerS) ?? 0;
+  const itlAtBatch = Math.min(at.itlTargetMs, ctx.spec.capacity.decodeItlMs(at.context, at.batch));
+  const flow = decodeConcurrency({
+    arrivalsPerS,
+    prefillBacklog: freshValue(ctx, prefill.waitingRequests) ?? 0,
+    decodeBacklog: freshValue(ctx, ctx.observation.roles.decode.waitingRequests) ?? 0,
+    outputTokensMean: decodeLengths(ctx.observation).output?.value ?? 1,
+    itlAtTargetBatchMs: Number.isFinite(itlAtBatch) ? itlAtBatch : at.itlTargetMs,
+    ttftSloMs: ctx.spec.slo.ttftMs,
+  });
+  const checked = crossCheckedConversations(flow.conversations, active, sizing.crossCheckTolerance);
+  const notes = [
+    `Little's law: ${arrivalsPerS.toFixed(2)} req/s from prefill x ${flow.decodeDurationS.toFixed(1)} s of decode at batch ${at.batch} = ${flow.conversations.toFixed(0)} conversations`,
+  ];
+  if (checked.byActive)
+    notes.push(
+      `${String(active)} active conversations exceed that by more than ${(sizing.crossCheckTolerance * 100).toFixed(0)}%: sized from the active count`,
+    );
+  return { conversations: checked.conversations, notes };
+}
+
+/**
+ * Squared coefficient of variation of prompt lengths from the window's prompt histogram; 1 (as if
+ * exponential) when it is not known, which errs towards a smaller KV-bound batch.
+ */
+function promptLengthScv(ctx: DemandContext): number {
+  const prompts = ctx.observation.roles.prefill.inputTokensBuckets;
+  if (prompts === undefined || !isFresh(ctx.spec, ctx.nowMs, prompts)) return 1;
+  const classes = promptClasses(prompts.value, (tokens) => tokens);
+  let total = 0;
+  let mean = 0;
+  let second = 0;
+  for (const c of classes) {
+    total += c.share;
+    mean += c.share * c.serviceMs;
+    second += c.share * c.serviceMs * c.serviceMs;
+  }
+  return total > 0 && mean > 0 ? Math.max(0, (second * total) / (mean * mean) - 1) : 1;
+}
+
+/**
+ * The batch one decode replica is given under Little's law: the ITL-bound batch, and no more than
+ * its KV cache holds at the SLO quantile for the prompt-length spread (decode-sizing.ts).
+ */
+function littlesLawBatch(ctx: DemandContext, itlBatch: number): { batch: number; notes: string[] } {
+  const kvCapacityTokens = ctx.spec.capacity.kvCapacityTokens;
+  const lengths = decodeLengths(ctx.observation);
+  if (kvCapacityTokens === undefined) return { batch: itlBatch, notes: [] };
+  const isl = Math.max(1, lengths.input?.value ?? 1);
+  const osl = Math.max(1, lengths.output?.value ?? 1);
+  const islSecond = isl * isl * (1 + promptLengthScv(ctx));
+  const kvBatch = kvBoundBatch({
+    kvCapacityTokens,
+    meanTokens: isl + osl,
+    secondMomentTokens: islSecond + 2 * isl * osl + osl * osl,
+    z: kvOverflowZFor(ctx.spec.slo.quantile),
+  });
+  if (kvBatch >= itlBatch) return { batch: itlBatch, notes: [] };
+  return {
+    batch: kvBatch,
+    notes: [
+      `KV cache bounds the batch at ${kvBatch} (${kvCapacityTokens} tokens, prompt-length spread at ${ctx.spec.slo.quantile})`,
+    ],
+  };
+}
+
 function sizeDecode(ctx: DemandContext, factor: number): Sizing {
-  const active = activeConversations(ctx.observation.roles.decode)?.value ?? 0;
   const lengths = decodeLengths(ctx.observation);
   const context = (lengths.input?.value ?? 0) + (lengths.output?.value ?? 0) / 2;
   const itlTargetMs = ctx.spec.slo.tpotMs / factor;
   const capacity = ctx.spec.capacity.decode(context, itlTargetMs);
   const cap = ctx.spec.slo.maxActiveConversationsPerDecodeReplica;
-  const perReplica = cap === undefined ? capacity.maxBatch : Math.min(cap, capacity.maxBatch);
+  const itlBatch = cap === undefined ? capacity.maxBatch : Math.min(cap, capacity.maxBatch);
+  const bounded =
+    ctx.spec.sizing.decode.model === 'littles-law'
+      ? littlesLawBatch(ctx, itlBatch)
+      : { batch: itlBatch, notes: [] };
+  const perReplica = bounded.batch;
+  const demand = decodeConversations(ctx, { batch: perReplica, context, itlTargetMs });
   const notes = [
     `context ${context.toFixed(0)} tokens (ISL + OSL/2), ITL target ${itlTargetMs.toFixed(1)} ms`,
+    ...bounded.notes,
+    ...demand.notes,
   ];
   if (!capacity.reachable)
     notes.push(`TPOT SLO unreachable at context ${context.toFixed(0)}: sized at batch 1`);
   return {
-    measured: active,
+    measured: demand.conversations,
     capacityPerReplica: perReplica,
     extraReplicas: 0,
     capReplicas: () => 0,
@@ -293,7 +443,15 @@ function latencyOverModel(
   const decode = ctx.observation.roles.decode;
   const ready = decode.readyReplicas;
   const active = activeConversations(decode);
-  if (role === 'prefill' || ready === undefined || ready.value <= 0 || active === undefined)
+  // Under Little's law decode runs at the batch that meets the SLO, so only a breach of the SLO
+  // itself says the model is optimistic (and bucket resolution cannot pass for one: certainMs).
+  if (
+    role === 'prefill' ||
+    ctx.spec.sizing.decode.model === 'littles-law' ||
+    ready === undefined ||
+    ready.value <= 0 ||
+    active === undefined
+  )
     return observedMs / sloMs;
   const lengths = decodeLengths(ctx.observation);
   const context = (lengths.input?.value ?? 0) + (lengths.output?.value ?? 0) / 2;
@@ -355,14 +513,33 @@ export function forecastHorizonS(ctx: DemandContext, role: Role): number {
   return spec.forecast.horizonS[role];
 }
 
+/**
+ * Replicas for a demand: by the role's queueing model when it has one, else demand over per-replica
+ * capacity; with the expected SLO share at other counts (proportional to the need without a model).
+ */
+function replicasFor(
+  sizing: Sizing,
+  demand: number,
+  custom: number | undefined,
+): { needed: number; sloShareAt: (replicas: number) => number } {
+  const queued = sizing.queue?.(demand);
+  const byCapacity =
+    (queued === undefined ? demand / sizing.capacityPerReplica : queued.replicas) + sizing.extraReplicas;
+  const needed = Math.max(byCapacity, sizing.capReplicas(demand), custom ?? 0);
+  const proportional = (replicas: number): number =>
+    needed <= 0 ? 1 : Math.min(1, Math.max(0, replicas) / needed);
+  return { needed, sloShareAt: queued?.sloShareAt ?? proportional };
+}
+
 /** Measures, forecasts and sizes one role. Pure: everything comes from the arguments. */
 export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   const { spec, nowMs, previous } = ctx;
   const sloMs = role === 'prefill' ? spec.slo.ttftMs : spec.slo.tpotMs;
   const observed = latencyFor(ctx, role);
   const observedLatencyMs = observed.ms;
-  const breach = observedLatencyMs !== undefined && observedLatencyMs > sloMs * spec.slo.breachFactor;
-  const latencyRatio = latencyOverModel(ctx, role, observedLatencyMs, sloMs);
+  const certainMs = observed.certainMs;
+  const breach = certainMs !== undefined && certainMs > sloMs * spec.slo.breachFactor;
+  const latencyRatio = latencyOverModel(ctx, role, certainMs, sloMs);
   const { missing, stale } = classify(spec, nowMs, requirements(ctx, role));
   const custom = customReplicas(ctx, role);
   // Object literals in full rather than spreading a shared base: V8 turns `{ ...base, more }` into a
@@ -396,8 +573,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   // up, reactive down). Headroom for forecast error applies both ways: volatile demand keeps spare.
   const headroom = forecastHeadroom(spec.forecast, nextForecast);
   const demand = Math.max(sizing.measured, forecast ?? 0) + headroom;
-  const byCapacity = demand / sizing.capacityPerReplica + sizing.extraReplicas;
-  const needed = Math.max(byCapacity, sizing.capReplicas(demand), custom.value ?? 0);
+  const { needed, sloShareAt } = replicasFor(sizing, demand, custom.value);
   const notes = sizingNotes([...sizing.notes, ...observed.notes], {
     custom: custom.value,
     headroom: headroom > 0 ? `${headroom.toFixed(0)} ${unit}` : undefined,
@@ -419,5 +595,6 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
     notes,
     nextForecast,
     nextCorrection,
+    sloShareAt,
   };
 }

@@ -100,6 +100,8 @@ export interface CapacityModel {
   readonly decode: (contextTokens: number, itlTargetMs: number) => DecodeCapacity;
   /** Predicted ITL of one decode replica running `batch` conversations of `contextTokens`. */
   readonly decodeItlMs: (contextTokens: number, batch: number) => number;
+  /** KV-cache tokens of one decode replica, when the model knows it (a profile's `max_kv_tokens`). */
+  readonly kvCapacityTokens?: number;
 }
 
 export interface RoleSpec {
@@ -129,8 +131,21 @@ export interface ScheduleFloor {
 export const ForecastMethods = ['none', 'ewma', 'holt'] as const;
 export type ForecastMethod = (typeof ForecastMethods)[number];
 
+export const PrefillSizingModels = ['queueing', 'throughput'] as const;
+export type PrefillSizingModel = (typeof PrefillSizingModels)[number];
+
+export const DecodeSizingModels = ['littles-law', 'active-conversations'] as const;
+export type DecodeSizingModel = (typeof DecodeSizingModels)[number];
+
 export const RatioBases = ['replicas', 'gpus'] as const;
 export type RatioBasis = (typeof RatioBases)[number];
+
+/**
+ * How a binding GPU budget maximum is shared between the roles: by the expected share of requests
+ * meeting both SLOs (budget-sharing.ts), or in proportion to need.
+ */
+export const BudgetSharings = ['marginal-slo', 'proportional'] as const;
+export type BudgetSharing = (typeof BudgetSharings)[number];
 
 /** A fully resolved, frozen policy: every default applied, every expression compiled. */
 export interface DecisionSpec {
@@ -155,7 +170,15 @@ export interface DecisionSpec {
   };
   readonly capacity: CapacityModel;
   readonly ratio: { readonly min: number; readonly max: number; readonly basis: RatioBasis } | undefined;
-  readonly gpuBudget: { readonly min: number | undefined; readonly max: number | undefined };
+  readonly gpuBudget: {
+    readonly min: number | undefined;
+    readonly max: number | undefined;
+    /**
+     * The compiler always sets it (policy default marginal-slo); a spec built without it shares in
+     * proportion to need, as every spec did before the key existed.
+     */
+    readonly sharing?: BudgetSharing;
+  };
   readonly scaleUp: StepLimit;
   readonly scaleDown: StepLimit & { readonly margin: number };
   /** A field older than this is stale and the role holds. */
@@ -172,6 +195,18 @@ export interface DecisionSpec {
     readonly maxGrowth: number;
     /** Demand headroom in standard deviations of the one-step forecast error; 0 turns it off. */
     readonly headroomSigmas: number;
+    /** Holt restarts from a measurement that misses by more than this many sigmas; 0 never. */
+    readonly missResetSigmas: number;
+  };
+  /** How each role's replicas follow from demand (evaluation-lessons.md §3-4). */
+  readonly sizing: {
+    /** `queueing`: the TTFT quantile of an M/G/c queue at the forecast rate; `throughput`: demand over capacity. */
+    readonly prefill: { readonly model: PrefillSizingModel };
+    /**
+     * `littles-law`: prefill arrivals x decode duration at the target batch, the active count as a
+     * cross-check beyond `crossCheckTolerance`; `active-conversations`: the active count itself.
+     */
+    readonly decode: { readonly model: DecodeSizingModel; readonly crossCheckTolerance: number };
   };
   /** Knative KPA's panic mode (autoscaler-algorithms.md §4), off unless the policy turns it on. */
   readonly panic: {

@@ -29,6 +29,8 @@ export type ProfileResolver = (ref: {
 
 type Spec = PolicyDocument['spec'];
 
+/** `spec.gpuBudget.sharing` when unset: issue 9 shares a binding budget by marginal SLO benefit. */
+
 function seconds(text: string | undefined, fallback: number): number {
   return text === undefined ? fallback : parseDurationS(text);
 }
@@ -340,6 +342,21 @@ function forecastSpec(
     beta: f.beta ?? d.forecastBeta,
     maxGrowth: f.maxGrowth ?? d.forecastMaxGrowth,
     headroomSigmas: f.headroomSigmas ?? d.forecastHeadroomSigmas,
+    missResetSigmas: f.missResetSigmas ?? d.forecastMissResetSigmas,
+  };
+}
+
+function gpuBudgetSpec(b: NonNullable<Spec['gpuBudget']>): DecisionSpec['gpuBudget'] {
+  return { min: b.min, max: b.max, sharing: b.sharing ?? d.gpuBudgetSharing };
+}
+
+function sizingSpec(z: NonNullable<PolicyDocument['spec']['sizing']>): DecisionSpec['sizing'] {
+  return {
+    prefill: { model: z.prefill?.model ?? d.prefillSizingModel },
+    decode: {
+      model: z.decode?.model ?? d.decodeSizingModel,
+      crossCheckTolerance: z.decode?.crossCheckTolerance ?? d.decodeCrossCheckTolerance,
+    },
   };
 }
 
@@ -366,9 +383,10 @@ export function compilePolicy(
       s.ratio === undefined
         ? undefined
         : { min: s.ratio.minRatio, max: s.ratio.maxRatio, basis: s.ratio.basis ?? d.ratioBasis },
-    gpuBudget: { min: s.gpuBudget?.min, max: s.gpuBudget?.max },
+    gpuBudget: gpuBudgetSpec(s.gpuBudget ?? {}),
     ...behaviorSpec(s.behavior ?? {}),
     forecast: forecastSpec(s.forecast ?? {}, roles),
+    sizing: sizingSpec(s.sizing ?? {}),
     schedules: scheduled.floors,
     customDemand: custom.compiled,
   };

@@ -44,6 +44,18 @@ export const policyDefaults = {
   forecastMaxGrowth: 2,
   /** Half a sigma of the forecast error on top of the forecast (evaluation-lessons.md §4); measured in docs/backtests.md. */
   forecastHeadroomSigmas: 0.5,
+  /**
+   * Off: by cross-validation (docs/backtests.md) a 3-sigma reset helped Mooncake and hurt Azure code
+   * more, so it is a policy choice for ramp-heavy traffic, not a default.
+   */
+  forecastMissResetSigmas: 0,
+  /** Share a binding budget by marginal SLO benefit (decision/budget-sharing.ts). */
+  gpuBudgetSharing: 'marginal-slo',
+  /** Prefill by the TTFT quantile of a queue, decode by Little's law (evaluation-lessons.md §3-4). */
+  prefillSizingModel: 'queueing',
+  decodeSizingModel: 'littles-law',
+  /** The active count overrides Little's law only 50% above it (decision/decode-sizing.ts). */
+  decodeCrossCheckTolerance: 0.5,
   timeZone: 'UTC',
   /** Per-pod scrape and per-query deadline (issue #3). */
   scrapeTimeoutS: 2,

@@ -12,7 +12,8 @@ import { sortIssues, type PolicyIssue } from './issue.js';
 import { locate } from './locate.js';
 import type { ParsedPolicy } from './parse.js';
 import { parseDocumentBytes, readDocumentBytes } from './read-document.js';
-import { namedProfiles, parseDynamoProfile } from './profiles.js';
+import { parseDynamoProfile, profileNames, profileRegistry, type ProfileEntry } from './profiles.js';
+import { parseSplitwiseCsv, splitwiseProfile } from './splitwise-profile.js';
 import { schemaIssues, type PathIssue } from './schema-issues.js';
 
 export type LoadResult =
@@ -34,9 +35,9 @@ export function packageRoot(): string {
 /** The shared data folder sits beside the repository (DEVELOPERS.md); named profiles are read there. */
 export const defaultProfilesDir = resolve(packageRoot(), '../shared/profiles');
 
-function readJson(path: string): { ok: true; json: unknown } | { ok: false; message: string } {
+function readText(path: string): { ok: true; text: string } | { ok: false; message: string } {
   try {
-    return { ok: true, json: JSON.parse(readFileSync(path, 'utf8')) as unknown };
+    return { ok: true, text: readFileSync(path, 'utf8') };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return {
@@ -49,25 +50,52 @@ function readJson(path: string): { ok: true; json: unknown } | { ok: false; mess
   }
 }
 
+function parseJson(path: string, text: string): { ok: true; json: unknown } | { ok: false; message: string } {
+  try {
+    return { ok: true, json: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { ok: false, message: `file ${path} cannot be read: ${(error as Error).message}` };
+  }
+}
+
+function readJson(path: string): { ok: true; json: unknown } | { ok: false; message: string } {
+  const read = readText(path);
+  return read.ok ? parseJson(path, read.text) : read;
+}
+
+type ProfileResult = { ok: true; profile: ProfileData } | { ok: false; message: string };
+
+/** Parses a registered profile's file text; a message starts with the file (and LINE:COL for a CSV). */
+function parseRegistered(name: string, entry: ProfileEntry, path: string, text: string): ProfileResult {
+  if (entry.format === 'dynamo-json') {
+    const json = parseJson(path, text);
+    if (!json.ok) return json;
+    const parsed = parseDynamoProfile(name, json.json);
+    return parsed.ok ? parsed : { ok: false, message: `${path} ${parsed.message}` };
+  }
+  const csv = parseSplitwiseCsv(text);
+  if (!csv.ok) return { ok: false, message: `${path}:${csv.message}` };
+  const built = splitwiseProfile(name, csv.rows, entry.selector);
+  return built.ok ? built : { ok: false, message: `${path} ${built.message}` };
+}
+
 /** Reads a named profile (e.g. for the simulator) from the profiles directory. */
-export function readNamedProfile(
-  name: string,
-  options: LoadOptions = {},
-): { ok: true; profile: ProfileData } | { ok: false; message: string } {
-  const relative = namedProfiles[name];
-  if (relative === undefined)
+export function readNamedProfile(name: string, options: LoadOptions = {}): ProfileResult {
+  const entry = profileRegistry[name];
+  if (entry === undefined)
     return {
       ok: false,
-      message: `${JSON.stringify(name)} is not a known profile (known: ${Object.keys(namedProfiles).join(', ')})`,
+      message: `${JSON.stringify(name)} is not a known profile (known: ${profileNames.join(', ')})`,
     };
-  const read = readJson(resolve(options.profilesDir ?? defaultProfilesDir, relative));
+  const path = resolve(options.profilesDir ?? defaultProfilesDir, entry.path);
+  const read = readText(path);
   if (!read.ok)
     return {
       ok: false,
       message: `${JSON.stringify(name)}: ${read.message} (set --profiles-dir or PDSCALER_PROFILES_DIR)`,
     };
-  const parsed = parseDynamoProfile(name, read.json);
-  return parsed.ok ? parsed : { ok: false, message: `${JSON.stringify(name)} ${parsed.message}` };
+  const parsed = parseRegistered(name, entry, path, read.text);
+  return parsed.ok ? parsed : { ok: false, message: `${JSON.stringify(name)}: ${parsed.message}` };
 }
 
 function profileResolver(policyFile: string, options: LoadOptions): ProfileResolver {

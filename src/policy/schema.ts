@@ -4,7 +4,14 @@
 // Defaults are not applied here but in defaults.ts/compile.ts, so the schema describes exactly what
 // may be written. Every object is strict: a typo must not silently become a default.
 import { z } from 'zod';
-import { ForecastMethods, Quantiles, RatioBases } from '../decision/types.js';
+import {
+  BudgetSharings,
+  DecodeSizingModels,
+  ForecastMethods,
+  PrefillSizingModels,
+  Quantiles,
+  RatioBases,
+} from '../decision/types.js';
 import { Engines, PromSignals } from '../sources/prometheus/templates.js';
 
 /** Go/Kubernetes-style durations: `30s`, `5m`, `1h30m`, `250ms`. */
@@ -120,6 +127,12 @@ const ratioSchema = z
 const gpuBudgetSchema = z.strictObject({
   max: z.int().min(1).optional().describe('Most GPUs across both roles.'),
   min: z.int().min(0).optional().describe('Fewest GPUs across both roles.'),
+  sharing: z
+    .enum(BudgetSharings)
+    .optional()
+    .describe(
+      'How a binding max is shared: marginal-slo picks the pair with the highest expected share of requests meeting both SLOs; proportional cuts both roles in proportion to need. @default marginal-slo',
+    ),
 });
 
 const stepSchema = (direction: string) =>
@@ -214,6 +227,45 @@ const forecastSchema = z.strictObject({
     .describe(
       'Demand headroom in standard deviations of the one-step forecast error; 0 is off. @default 0.5',
     ),
+  missResetSigmas: z
+    .number()
+    .min(0)
+    .max(20)
+    .optional()
+    .describe(
+      'Holt restarts from a measurement that misses the forecast by more than this many standard deviations of its error (quick to correct on ramps); 0 is off. @default 0',
+    ),
+});
+
+const sizingSchema = z.strictObject({
+  prefill: z
+    .strictObject({
+      model: z
+        .enum(PrefillSizingModels)
+        .optional()
+        .describe(
+          'queueing: fewest replicas whose M/G/c TTFT quantile meets the SLO at the forecast rate, per prompt-length bucket; throughput: demand over per-replica tokens/s. @default queueing',
+        ),
+    })
+    .optional(),
+  decode: z
+    .strictObject({
+      model: z
+        .enum(DecodeSizingModels)
+        .optional()
+        .describe(
+          'littles-law: prefill arrivals x decode duration at the batch meeting the TPOT SLO (and the KV cache); active-conversations: the active count itself. @default littles-law',
+        ),
+      crossCheckTolerance: z
+        .number()
+        .min(0)
+        .max(10)
+        .optional()
+        .describe(
+          "Under littles-law, the active conversation count drives only when it exceeds Little's law by more than this fraction. @default 0.5",
+        ),
+    })
+    .optional(),
 });
 
 const scheduleSchema = z.strictObject({
@@ -391,6 +443,7 @@ export const policySchema = z
       gpuBudget: gpuBudgetSchema.optional(),
       behavior: behaviorSchema.optional(),
       forecast: forecastSchema.optional(),
+      sizing: sizingSchema.optional().describe('How replicas follow from demand per role.'),
       gateway: gatewaySchema.optional(),
       fluid: fluidSchema.optional(),
       schedules: z.array(scheduleSchema).max(32).optional(),

@@ -4,11 +4,13 @@
 // system starts from the same warm fleet (the oracle's count at time 0, as if the service had been
 // running before the trace) and is scored on the same requests against the policy's SLO.
 import type { DecisionSpec, Role } from '../decision/types.js';
+import { BudgetClamped, clampPairToBudget } from './suite/budget-clamp.js';
 import type { FleetOptions } from './fleet/fleet.js';
 import { kvTransferMs } from './fleet/kv-transfer.js';
 import type { FleetProfile } from './fleet/latency-model.js';
 import { findLoadSteps, type LoadStep } from './measures/load-steps.js';
 import { oracleDefinition, planOracle, type OraclePlan } from './oracle.js';
+import type { RatioBand } from './measures/ratio-deviation.js';
 import type { BacktestReportData, BacktestSummary, SystemName } from './result.js';
 import { runSystem, type SystemRun } from './run-system.js';
 import { BlitzScaleBandsSystem } from './systems/blitzscale-bands.js';
@@ -55,12 +57,27 @@ export const defaultSimParameters: SimParameters = {
   modelName: 'simulated-model',
 };
 
+/**
+ * Changes to the policy that depend on the oracle's plan (the evaluation suite's budget- and
+ * ratio-bound cases): applied to the compiled spec before any system runs, and stated in the report.
+ */
+export interface SpecAdjustment {
+  /** Replaces `gpuBudget.max`; systems that do not know a budget are clamped to it (BudgetClamped). */
+  readonly gpuBudgetMax?: number;
+  /** Replaces the policy's P/D ratio band (and the band `ratioDeviation` is measured against). */
+  readonly ratio?: RatioBand;
+  /** How the numbers were derived, for the report. */
+  readonly note: string;
+}
+
 export interface BacktestInput {
   readonly policy: { readonly name: string; readonly file: string; readonly spec: DecisionSpec };
   readonly profile: FleetProfile;
   readonly trace: Trace;
   readonly systems: readonly SystemName[];
   readonly sim: SimParameters;
+  /** Called once the oracle is planned; what it returns replaces parts of the policy for every system. */
+  readonly adjustSpec?: (plan: OraclePlan, spec: DecisionSpec) => SpecAdjustment | undefined;
   /** Called with the fraction of the work done, 0..1. */
   readonly onProgress?: (fraction: number) => void;
   /** Clock for the report's `generatedAt` (tests pass a fixed one). */
@@ -224,8 +241,9 @@ export function attainableShare(input: BacktestInput): number {
   return mask.length === 0 ? 1 : mask.reduce((a, b) => a + b, 0) / mask.length;
 }
 
-function simulationSettings(input: BacktestInput, attainable: Uint8Array): Record<string, string> {
-  const sim = input.sim;
+function simulationSettings(input: BacktestInput, prepared: PreparedBacktest): Record<string, string> {
+  const { sim } = input;
+  const { attainable, adjustment } = prepared;
   const share = attainable.length === 0 ? 1 : attainable.reduce((a, b) => a + b, 0) / attainable.length;
   return {
     'attainable (idle fleet)': `${(share * 100).toFixed(2)}% of requests can meet both SLOs at all`,
@@ -242,21 +260,37 @@ function simulationSettings(input: BacktestInput, attainable: Uint8Array): Recor
     'load steps': 'a minute whose arrival rate is more than 30% above the minute before',
     'time to recover':
       'after a load step, seconds until the share of attainable requests meeting both SLOs over a 60 s window of arrivals is back at 99%',
+    ...(adjustment === undefined ? {} : { 'policy override': adjustment.note }),
   };
 }
 
 /** A backtest with the oracle planned and the measures set, ready to run any system on its trace. */
 export interface PreparedBacktest {
   readonly plan: OraclePlan;
+  /** The policy every system runs with: the input's, with the adjustment applied. */
+  readonly spec: DecisionSpec;
+  readonly adjustment: SpecAdjustment | undefined;
   readonly attainable: Uint8Array;
   readonly loadSteps: readonly LoadStep[];
   /** Runs one system from the warm fleet every system starts from (`initialFor` the name). */
   runOne(system: SimAutoscaler, name: SystemName, onStep?: (simulatedS: number) => void): Promise<SystemRun>;
 }
 
+/** Systems whose own rules take the policy's GPU budget (pdscaler's joint limits, Dynamo's planner). */
+const budgetAware: readonly SystemName[] = ['pdscaler', 'dynamo-sla'];
+
+function adjusted(spec: DecisionSpec, adjustment: SpecAdjustment | undefined): DecisionSpec {
+  if (adjustment === undefined) return spec;
+  const { gpuBudgetMax, ratio } = adjustment;
+  return {
+    ...spec,
+    gpuBudget: gpuBudgetMax === undefined ? spec.gpuBudget : { ...spec.gpuBudget, max: gpuBudgetMax },
+    ratio: ratio ?? spec.ratio,
+  };
+}
+
 /** Plans the oracle and the measures once; every system of a backtest is then run through `runOne`. */
 export function prepareBacktest(input: Omit<BacktestInput, 'systems'>): PreparedBacktest {
-  const { spec } = input.policy;
   const sim = input.sim;
   const fleet: Omit<FleetOptions, 'initialReplicas'> = {
     profile: input.profile,
@@ -266,14 +300,22 @@ export function prepareBacktest(input: Omit<BacktestInput, 'systems'>): Prepared
     prefillBatchTokens: sim.prefillBatchTokens,
     kvTransfer: { bytesPerToken: sim.kvBytesPerToken, gigabytesPerS: sim.kvGigabytesPerS },
   };
-  const slo = { ttftMs: spec.slo.ttftMs, tpotMs: spec.slo.tpotMs };
-  const floor = { prefill: spec.roles.prefill.minReplicas, decode: spec.roles.decode.minReplicas };
+  const policySpec = input.policy.spec;
+  const slo = { ttftMs: policySpec.slo.ttftMs, tpotMs: policySpec.slo.tpotMs };
+  const floor = {
+    prefill: policySpec.roles.prefill.minReplicas,
+    decode: policySpec.roles.decode.minReplicas,
+  };
   const plan = planOracle(input.trace.requests, input.trace.durationS, {
     fleet,
     slo,
     coldStartS: sim.coldStartS,
     floor,
   });
+  const adjustment = input.adjustSpec?.(plan, policySpec);
+  const spec = adjusted(policySpec, adjustment);
+  const budget = adjustment?.gpuBudgetMax;
+  const gpus = { prefill: spec.roles.prefill.gpusPerReplica, decode: spec.roles.decode.gpusPerReplica };
   const attainable = attainableMask(input);
   const measures = {
     ratioBand: spec.ratio,
@@ -283,13 +325,25 @@ export function prepareBacktest(input: Omit<BacktestInput, 'systems'>): Prepared
       input.trace.durationS,
     ),
   };
+  const initial = (name: SystemName): Readonly<Record<Role, number>> => {
+    const pair = initialFor(name, spec, plan);
+    return budget === undefined
+      ? pair
+      : clampPairToBudget(pair, { budgetGpus: budget, gpusPerReplica: gpus });
+  };
+  const underBudget = (system: SimAutoscaler, name: SystemName): SimAutoscaler =>
+    budget === undefined || budgetAware.includes(name)
+      ? system
+      : new BudgetClamped(system, { budgetGpus: budget, gpusPerReplica: gpus });
   return {
     plan,
+    spec,
+    adjustment,
     attainable,
     loadSteps: measures.loadSteps,
     runOne: (system, name, onStep) =>
       runSystem(
-        system,
+        underBudget(system, name),
         input.trace,
         {
           fleet,
@@ -297,7 +351,7 @@ export function prepareBacktest(input: Omit<BacktestInput, 'systems'>): Prepared
           slo,
           drainLimitS: sim.drainLimitS,
           measures,
-          initial: initialFor(name, spec, plan),
+          initial: initial(name),
         },
         onStep,
       ),
@@ -305,15 +359,16 @@ export function prepareBacktest(input: Omit<BacktestInput, 'systems'>): Prepared
 }
 
 export async function runBacktest(input: BacktestInput): Promise<BacktestReportData> {
-  const { spec } = input.policy;
   const prepared = prepareBacktest(input);
+  const { spec } = prepared;
+  const runInput: BacktestInput = { ...input, policy: { ...input.policy, spec } };
   const share = 1 / (input.systems.length + 1);
   input.onProgress?.(share);
   const runs: SystemRun[] = [];
   const systemNotes: Partial<Record<SystemName, string>> = {};
   const totalS = input.trace.durationS;
   for (const [index, name] of input.systems.entries()) {
-    const system = systemFor(name, input, prepared.plan);
+    const system = systemFor(name, runInput, prepared.plan);
     if (system instanceof HeteroScale) systemNotes[name] = heteroScaleNote(system);
     const run = await prepared.runOne(system, name, (doneS) =>
       input.onProgress?.(share * (1 + index + Math.min(1, doneS / Math.max(1, totalS)))),
@@ -339,7 +394,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestReportD
     summary,
     policy: { name: input.policy.name, file: input.policy.file },
     profile: input.profile.name,
-    simulation: simulationSettings(input, prepared.attainable),
+    simulation: simulationSettings(input, prepared),
     oracleDefinition,
     transforms: input.trace.transforms,
     demand: demandSeries(input.trace, 60),

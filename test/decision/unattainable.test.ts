@@ -75,13 +75,14 @@ describe('shareAtOrAbove', () => {
 describe('attainableTtftQuantile', () => {
   const input = { capacity: linear, ttftSloMs: 2000, q: 0.99, ttftBuckets: ttft, promptBuckets: prompts };
 
-  it('reads the quantile q x (1 - u) of all requests, u capped at the error budget 1 - q', () => {
-    // u = 1.57% is above the 1% budget: judged at 0.99 x 0.99 = 0.9801 of all, rank 980.1 of 1,000,
-    // in (1,000, 2,500] holding ranks 970..985: 1,000 + 1,500 x 10.1 / 15 = 2,010 ms.
+  it('reads the quantile q x (1 - u) of all requests, u not capped at the error budget 1 - q', () => {
+    // u = 1.57%, above the 1% error budget and forgiven in full: judged at 0.99 x (1 - u) of all,
+    // rank ~974.4 of 1,000, in (1,000, 2,500] holding ranks 970..985: 1,000 + 1,500 x 4.4 / 15.
     const result = attainableTtftQuantile(input);
-    expect(result?.effectiveQuantile).toBeCloseTo(0.9801, 12);
-    expect(result?.valueMs).toBeCloseTo(2010, 6);
-    expect(result?.unattainableShare).toBeCloseTo(0.0157, 3);
+    const u = result?.unattainableShare ?? Number.NaN;
+    expect(u).toBeCloseTo(0.0157, 3);
+    expect(result?.effectiveQuantile).toBeCloseTo(0.99 * (1 - u), 12);
+    expect(result?.valueMs).toBeCloseTo(1000 + (1500 * (990 * (1 - u) - 970)) / 15, 6);
   });
 
   it('forgives exactly the unattainable share when it is within the budget', () => {
@@ -129,7 +130,8 @@ describe('the decision with unattainable prompts', () => {
   it('does not call a breach that only unattainable prompts make, and says why', () => {
     const { decision } = decide(spec, observation(), { roles: {} }, t0);
     expect(decision.roles.prefill.boundBy).not.toBe('slo-breach');
-    expect(decision.roles.prefill.inputs.observedLatencyMs).toBeCloseTo(1450, 6);
+    // 0.99 x (1 - 1.6%) of all is rank ~974 of 1,000: inside the 978 within 1 s.
+    expect(decision.roles.prefill.inputs.observedLatencyMs).toBeLessThan(1000);
     expect(decision.roles.prefill.inputs.notes.join('\n')).toMatch(
       /TTFT judged over attainable requests: 1\.6% of prompts \(>= 20001 tokens\) miss 2000 ms even on an idle replica/,
     );

@@ -54,6 +54,10 @@ export function makeSpec(overrides: DeepPartialSpec = {}): DecisionSpec {
     schedules: [],
     customDemand: {},
     panic: { enabled: false, stableWindowS: 60, panicWindowS: 6, thresholdRatio: 2 },
+    sizing: {
+      prefill: { model: 'throughput' },
+      decode: { model: 'active-conversations', crossCheckTolerance: 0.5 },
+    },
     ...rest,
     roles: { prefill: role('prefill', roles?.prefill), decode: role('decode', roles?.decode) },
     slo: {
@@ -76,6 +80,7 @@ export function makeSpec(overrides: DeepPartialSpec = {}): DecisionSpec {
       beta: 0.3,
       maxGrowth: 2,
       headroomSigmas: 0,
+      missResetSigmas: 0,
       ...forecast,
     },
   };

@@ -284,6 +284,13 @@ const types: InvalidCase[] = [
     col: 13,
     message: 'spec.forecast.method = "arima", must be one of none, ewma, holt',
   },
+  {
+    name: 'A GPU budget sharing rule outside the list names the allowed ones.',
+    policy: edit('    max: 40\n', '    max: 40\n    sharing: nonsense\n'),
+    line: 31,
+    col: 14,
+    message: 'spec.gpuBudget.sharing = "nonsense", must be one of marginal-slo, proportional',
+  },
 ];
 
 const unknownKeys: InvalidCase[] = [
@@ -300,7 +307,7 @@ const unknownKeys: InvalidCase[] = [
     line: 9,
     col: 3,
     message:
-      'spec.replicas: unknown key (allowed: target, roles, scaleToZero, slo, capacity, ratio, gpuBudget, behavior, forecast, gateway, fluid, schedules, metrics, expressions)',
+      'spec.replicas: unknown key (allowed: target, roles, scaleToZero, slo, capacity, ratio, gpuBudget, behavior, forecast, sizing, gateway, fluid, schedules, metrics, expressions)',
   },
   {
     name: 'A typo in a role (maxReplica) is an unknown key, not a silent default.',
@@ -516,7 +523,7 @@ const capacity: InvalidCase[] = [
     line: 24,
     col: 14,
     message:
-      'spec.capacity.profile = "dynamo-h100-llama3.1-8b-fp8" is not a known profile (known: dynamo-h200-llama3.1-8b-fp8)',
+      'spec.capacity.profile = "dynamo-h100-llama3.1-8b-fp8" is not a known profile (known: dynamo-h200-llama3.1-8b-fp8, splitwise-h100-llama2-70b-tp4, splitwise-h100-llama2-70b-tp8, splitwise-a100-llama2-70b-tp4, splitwise-a100-llama2-70b-tp8)',
   },
   {
     name: 'A profileFile that does not exist names the path it was resolved to, beside the policy.',

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// The suite's sections of docs/backtests.md (between `<!-- eval:begin -->` / `<!-- eval:end -->` and
+// `<!-- eval-targets:begin -->` / `<!-- eval-targets:end -->`): pdscaler against the targets per case,
+// every system on every case, and the suite's targets with the run's wall time and worker count.
+import type { SystemResult } from '../result.js';
+import { percent, perGpuHour, spanOfTime, times } from './figures.js';
+import type { SuiteRun } from './runner.js';
+import type { CaseTargets, SuiteTargets } from './targets.js';
+
+type Align = 'left' | 'right' | 'center';
+
+const rule: Readonly<Record<Align, string>> = { left: '---', right: '---:', center: ':---:' };
+
+function table(
+  columns: readonly (readonly [string, Align])[],
+  rows: readonly (readonly string[])[],
+): string[] {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [
+    line(columns.map(([name]) => name)),
+    line(columns.map(([, align]) => rule[align])),
+    ...rows.map(line),
+  ];
+}
+
+const yesNo = (met: boolean): string => (met ? 'yes' : 'no');
+
+function missed(c: CaseTargets): string {
+  const names = c.checks.filter((k) => !k.met).map((k) => k.target);
+  return names.length === 0 ? 'all met' : `missed: ${names.join('; ')}`;
+}
+
+function bestBaselineCell(c: CaseTargets): string {
+  const best = c.bestBaseline;
+  if (best === undefined) return '-';
+  return `${best.name} ${perGpuHour(best.goodputPerGpuHour)} (${times(c.goodputPerGpuHour / best.goodputPerGpuHour)})`;
+}
+
+function pdscalerRows(targets: SuiteTargets): string[][] {
+  return targets.cases.map((c) => [
+    c.label,
+    percent(c.both),
+    times(c.oracleRatio),
+    `${c.directionChanges.prefill}/${c.directionChanges.decode}`,
+    perGpuHour(c.goodputPerGpuHour),
+    bestBaselineCell(c),
+    missed(c),
+  ]);
+}
+
+function systemRow(label: string, r: SystemResult, oracleGpuHours: number | undefined): string[] {
+  return [
+    label,
+    r.name,
+    percent(r.sloAttainment.both),
+    percent(r.sloAttainment.ttft),
+    percent(r.sloAttainment.tpot),
+    r.gpuHours.toFixed(2),
+    oracleGpuHours === undefined || oracleGpuHours <= 0 ? '-' : times(r.gpuHours / oracleGpuHours),
+    perGpuHour(r.goodputPerGpuHour),
+    r.ratioDeviation.toFixed(2),
+    String(r.directionChanges),
+    `${r.peakReplicas.prefill}/${r.peakReplicas.decode}`,
+  ];
+}
+
+function allSystemRows(run: SuiteRun): string[][] {
+  return run.cases.flatMap(({ case: c, data }) => {
+    const oracle = data.summary.results.find((r) => r.name === 'oracle')?.gpuHours;
+    return data.summary.results.map((r) => systemRow(c.label, r, oracle));
+  });
+}
+
+/** The `eval` section: pdscaler per case against the targets, then every system on every case. */
+export function evalSection(run: SuiteRun, targets: SuiteTargets): string[] {
+  return [
+    ...table(
+      [
+        ['case', 'left'],
+        ['pdscaler both SLOs', 'right'],
+        ['x oracle', 'right'],
+        ['max dir. changes / 10 min P/D', 'right'],
+        ['goodput/GPU-h', 'right'],
+        ['best baseline goodput/GPU-h (pdscaler ÷ it)', 'right'],
+        ['targets', 'left'],
+      ],
+      pdscalerRows(targets),
+    ),
+    '',
+    ...table(
+      [
+        ['case', 'left'],
+        ['system', 'left'],
+        ['both SLOs', 'right'],
+        ['TTFT', 'right'],
+        ['TPOT', 'right'],
+        ['GPU-h', 'right'],
+        ['x oracle', 'right'],
+        ['goodput/GPU-h', 'right'],
+        ['ratio dev.', 'right'],
+        ['direction changes', 'right'],
+        ['peak P/D', 'right'],
+      ],
+      allSystemRows(run),
+    ),
+  ];
+}
+
+/** The `eval-targets` section: the suite's targets, met or missed, and how long the run took. */
+export function evalTargetsSection(suiteName: string, run: SuiteRun, targets: SuiteTargets): string[] {
+  return [
+    `Suite \`${suiteName}\`: ${run.cases.length} cases, every system; ${run.workers} worker` +
+      `${run.workers === 1 ? '' : 's'}, wall time ${spanOfTime(run.wallMs / 1000)}, CPU time ` +
+      `${spanOfTime(run.cpuMs / 1000)}. Means are over cases, each case weighing the same.`,
+    '',
+    ...table(
+      [
+        ['target', 'left'],
+        ['figure', 'left'],
+        ['met', 'center'],
+      ],
+      targets.checks.map((k) => [k.target, k.figure, yesNo(k.met)]),
+    ),
+  ];
+}
