@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     lines.push(...rows(c, summary));
     verdicts.push(...peerRows(c, summary));
   }
-  await rewriteSections(new URL('docs/backtests.md', root), {
+  rewriteSections(new URL('docs/backtests.md', root), {
     backtests: lines,
     'backtests-peers': verdicts,
   });

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     `| pdscaler (reference) | policy | ${ours.join(' | ')} |`,
     ...[...rows].map(([label, cells]) => `${label} ${cells.join(' | ')} |`),
   ];
-  await rewriteSections(new URL('docs/backtests.md', root), { 'heteroscale-sensitivity': lines });
+  rewriteSections(new URL('docs/backtests.md', root), { 'heteroscale-sensitivity': lines });
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

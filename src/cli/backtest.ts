@@ -17,7 +17,6 @@ import { dynamoFleetProfile } from '../sim/fleet/latency-model.js';
 import { renderReportHtml } from '../sim/report/html.js';
 import { SystemNames, type BacktestSummary, type SystemName, type SystemResult } from '../sim/result.js';
 import { rewriteSections, sectionsProblem } from '../sim/suite/doc-markers.js';
-import { formatForLint } from '../sim/suite/lint-format.js';
 import { evalSection, evalTargetsSection } from '../sim/suite/markdown.js';
 import { suiteFraction, suiteLabel } from '../sim/suite/progress-label.js';
 import { renderSuiteHtml } from '../sim/suite/report-html.js';
@@ -394,13 +393,10 @@ async function runSuiteCommand(
   if (options.report !== undefined)
     writeFileSync(
       options.report,
-      await formatForLint(
-        renderSuiteHtml({ suite, run, targets, tracesDir: setup.value.tracesDir, generatedAt }),
-        options.report,
-      ),
+      renderSuiteHtml({ suite, run, targets, tracesDir: setup.value.tracesDir, generatedAt }),
     );
   if (options.docs !== undefined)
-    await rewriteSections(options.docs, {
+    rewriteSections(options.docs, {
       eval: evalSection(run, targets),
       'eval-targets': evalTargetsSection(suite.name, run, targets),
     });

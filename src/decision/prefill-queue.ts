@@ -20,13 +20,14 @@ export interface PrefillQueueLoad {
   readonly ttftSloMs: number;
 }
 
-interface Moments {
+export interface Moments {
   readonly meanServiceMs: number;
   /** Squared coefficient of variation of the service time. */
   readonly scv: number;
 }
 
-function moments(classes: readonly PromptClass[]): Moments {
+/** Mean and squared coefficient of variation over the classes, each weighted by its share. */
+export function moments(classes: readonly PromptClass[]): Moments {
   let total = 0;
   let mean = 0;
   let second = 0;

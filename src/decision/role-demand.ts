@@ -9,7 +9,7 @@ import {
   kvOverflowZFor,
 } from './decode-sizing.js';
 import { forecastHeadroom, predictDemand, updateForecast } from './forecast.js';
-import { promptClasses, replicasForTtftQuantile, ttftSloShare } from './prefill-queue.js';
+import { moments, promptClasses, replicasForTtftQuantile, ttftSloShare } from './prefill-queue.js';
 import { quantileFraction, quantileLowerBound } from './histogram-quantile.js';
 import { latencyQuantileMs, signalScope } from './signals.js';
 import { attainableTtftQuantile } from './unattainable.js';
@@ -343,16 +343,9 @@ function decodeConversations(
 function promptLengthScv(ctx: DemandContext): number {
   const prompts = ctx.observation.roles.prefill.inputTokensBuckets;
   if (prompts === undefined || !isFresh(ctx.spec, ctx.nowMs, prompts)) return 1;
-  const classes = promptClasses(prompts.value, (tokens) => tokens);
-  let total = 0;
-  let mean = 0;
-  let second = 0;
-  for (const c of classes) {
-    total += c.share;
-    mean += c.share * c.serviceMs;
-    second += c.share * c.serviceMs * c.serviceMs;
-  }
-  return total > 0 && mean > 0 ? Math.max(0, (second * total) / (mean * mean) - 1) : 1;
+  // Classes weighted by tokens rather than prefill time: the moments are of the prompt lengths.
+  const spread = moments(promptClasses(prompts.value, (tokens) => tokens));
+  return spread.meanServiceMs > 0 ? spread.scv : 1;
 }
 
 /**

@@ -45,6 +45,11 @@ spec:
   forecast:
     method: none
     headroomSigmas: 0
+  # The end-to-end tests pin exact replica counts from load x capacity; the queueing and Little's-law
+  # sizing have their own tests (test/decision/sizing-rules.test.ts).
+  sizing:
+    prefill: { model: throughput }
+    decode: { model: active-conversations }
   metrics:
     interval: 1s
     scrape: { timeout: 500ms, staleAfterMisses: 2 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Generated sections of a markdown file (docs/backtests.md) live between `<!-- NAME:begin -->` and
 // `<!-- NAME:end -->`; everything outside them is prose and is kept as it is. Used by `pdscaler
-// backtest --suite NAME --docs FILE` and the bench scripts.
+// backtest --suite NAME --docs FILE` and the bench scripts. Written as generated: the npm scripts run
+// Prettier on the file afterwards (a devDependency the runtime image does not have).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatForLint } from './lint-format.js';
 
 const markers = (name: string): { begin: string; end: string } => ({
   begin: `<!-- ${name}:begin -->`,
@@ -44,12 +44,12 @@ export function replaceBetween(doc: string, name: string, lines: readonly string
 }
 
 /** Rewrites several generated sections of one file at once; throws when a section's markers are missing. */
-export async function rewriteSections(
+export function rewriteSections(
   file: string | URL,
   sections: Readonly<Record<string, readonly string[]>>,
-): Promise<void> {
+): void {
   const path = typeof file === 'string' ? file : fileURLToPath(file);
   let doc = readFileSync(path, 'utf8');
   for (const [name, lines] of Object.entries(sections)) doc = replaceBetween(doc, name, lines);
-  writeFileSync(path, await formatForLint(doc, path));
+  writeFileSync(path, doc);
 }

@@ -1,20 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // What `pdscaler backtest --suite NAME` prints: the JSON (`--json`: every case's `backtest --json`
 // summary, DESIGN.md, with its targets) or a plain-text table of pdscaler per case and the targets.
-import type { Role } from '../../decision/types.js';
+import type { SuiteCase } from './cases.js';
 import type { BacktestSummary } from '../result.js';
 import { percent, perGpuHour, spanOfTime, times } from './figures.js';
 import type { SuiteRun } from './runner.js';
 import type { CaseTargets, SuiteTargets, TargetCheck } from './targets.js';
 
-export interface SuiteCaseJson {
-  readonly id: string;
-  readonly label: string;
-  readonly policy: string;
-  readonly trace: string;
-  readonly transforms: readonly string[];
-  readonly profile: string;
-  readonly coldStartS: Readonly<Record<Role, number>>;
+/** A case as the JSON states it: its definition, with the override as the note it produced. */
+export interface SuiteCaseJson extends Omit<SuiteCase, 'overrides'> {
   /** How the case's override was derived; null without one. */
   readonly policyOverride: string | null;
   readonly wallTimeS: number;
