@@ -291,6 +291,23 @@ const types: InvalidCase[] = [
     col: 14,
     message: 'spec.gpuBudget.sharing = "nonsense", must be one of marginal-slo, proportional',
   },
+  {
+    name: 'A decode sizing model outside the list names the allowed ones.',
+    policy: edit('    method: holt\n', '    method: holt\n  sizing:\n    decode: { model: active }\n'),
+    line: 40,
+    col: 22,
+    message: 'spec.sizing.decode.model = "active", must be one of littles-law, active-conversations',
+  },
+  {
+    name: 'A negative cross-check tolerance is out of range.',
+    policy: edit(
+      '    method: holt\n',
+      '    method: holt\n  sizing:\n    decode: { crossCheckTolerance: -1 }\n',
+    ),
+    line: 40,
+    col: 36,
+    message: 'spec.sizing.decode.crossCheckTolerance = -1, must be >= 0',
+  },
 ];
 
 const unknownKeys: InvalidCase[] = [
