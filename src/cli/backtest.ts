@@ -27,8 +27,7 @@ import { formatSuiteText, suiteJson } from '../sim/suite/summary.js';
 import { evaluateSuite } from '../sim/suite/targets.js';
 import { resolveTracesDir } from '../sim/suite/traces-dir.js';
 import type { Suite } from '../sim/suite/cases.js';
-import { loadTrace, TraceError } from '../sim/trace/load.js';
-import { applyTransforms, parseTransformSpec, type TransformStep } from '../sim/trace/transform-spec.js';
+import { parseTransformSpec, readTransformedTrace, type TransformStep } from '../sim/trace/transform-spec.js';
 import type { Trace } from '../sim/trace/types.js';
 import type { ProfileData } from '../decision/profile-capacity.js';
 import { Roles, type DecisionSpec, type Role } from '../decision/types.js';
@@ -109,13 +108,8 @@ function parseTransforms(texts: readonly string[]): Parsed<TransformStep[]> {
 }
 
 async function readTrace(path: string, steps: readonly TransformStep[]): Promise<Parsed<Trace>> {
-  try {
-    return { ok: true, value: await applyTransforms(await loadTrace(path), steps) };
-  } catch (error) {
-    if (error instanceof TraceError || error instanceof RangeError)
-      return { ok: false, message: error.message };
-    throw error;
-  }
+  const read = await readTransformedTrace(path, steps);
+  return read.ok ? { ok: true, value: read.trace } : read;
 }
 
 const percent = (x: number): string => `${(x * 100).toFixed(2)}%`;

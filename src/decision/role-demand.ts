@@ -207,6 +207,11 @@ interface Sizing {
   readonly notes: string[];
 }
 
+/** A field's value when it is known and fresh, else undefined (unknown is not zero). */
+function freshValue(ctx: DemandContext, field: Observed<number> | undefined): number | undefined {
+  return field !== undefined && isFresh(ctx.spec, ctx.nowMs, field) ? field.value : undefined;
+}
+
 /**
  * Requests held at the inference gateway are prefill demand no engine has seen yet
  * (gateway-coldstart-fluid-kpa.md §1.5): queued ones drain within one TTFT SLO like the engine queue,
@@ -217,10 +222,8 @@ function gatewayDemand(
   at: { readonly isl: number; readonly perReplica: number },
 ): { extraReplicas: number; rejectedPerS: number; notes: string[] } {
   const o = ctx.observation.roles.prefill;
-  const fresh = (field: Observed<number> | undefined): number | undefined =>
-    field !== undefined && isFresh(ctx.spec, ctx.nowMs, field) ? field.value : undefined;
-  const queued = fresh(o.gatewayQueuedRequests) ?? 0;
-  const rejectedPerS = fresh(o.gatewayRejectedPerS) ?? 0;
+  const queued = freshValue(ctx, o.gatewayQueuedRequests) ?? 0;
+  const rejectedPerS = freshValue(ctx, o.gatewayRejectedPerS) ?? 0;
   const notes: string[] = [];
   if (queued > 0)
     notes.push(
@@ -300,10 +303,6 @@ function sizePrefill(ctx: DemandContext, factor: number): Sizing {
     unit: 'prompt tokens/s',
     notes: [...notes, ...gateway.notes],
   };
-}
-
-function freshValue(ctx: DemandContext, field: Observed<number> | undefined): number | undefined {
-  return field !== undefined && isFresh(ctx.spec, ctx.nowMs, field) ? field.value : undefined;
 }
 
 /** Conversations decode must hold: Little's law on prefill's arrivals, or the active count itself. */

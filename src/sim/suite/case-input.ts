@@ -11,8 +11,7 @@ import { formatIssue } from '../../policy/issue.js';
 import { loadPolicyFile, readNamedProfile } from '../../policy/load.js';
 import type { BacktestInput } from '../backtest.js';
 import { dynamoFleetProfile } from '../fleet/latency-model.js';
-import { loadTrace, TraceError } from '../trace/load.js';
-import { applyTransforms, parseTransformSpec, type TransformStep } from '../trace/transform-spec.js';
+import { parseTransformSpec, readTransformedTrace, type TransformStep } from '../trace/transform-spec.js';
 import type { Trace } from '../trace/types.js';
 import type { SuiteCase } from './cases.js';
 import { adjustmentFor } from './overrides.js';
@@ -69,14 +68,9 @@ export const caseTracePath = (c: SuiteCase, files: CaseFiles): string => resolve
 
 /** The case's trace with its transforms applied; a bad file or transform throws CaseInputError. */
 export async function loadCaseTrace(c: SuiteCase, files: CaseFiles): Promise<Trace> {
-  const steps = transformSteps(c);
-  try {
-    return await applyTransforms(await loadTrace(caseTracePath(c, files)), steps);
-  } catch (error) {
-    if (error instanceof TraceError || error instanceof RangeError)
-      throw new CaseInputError(`case ${c.id}: ${error.message}`);
-    throw error;
-  }
+  const read = await readTransformedTrace(caseTracePath(c, files), transformSteps(c));
+  if (!read.ok) throw new CaseInputError(`case ${c.id}: ${read.message}`);
+  return read.trace;
 }
 
 /** One case per distinct value of `key`: each file is checked once however many cases use it. */

@@ -14,7 +14,7 @@
 // integer >= 0. Example: --transform day:1h --transform scale:10:seed=7.
 import { parseDurationS } from '../../policy/durations.js';
 import { durationPattern } from '../../policy/schema.js';
-import { loadTrace } from './load.js';
+import { loadTrace, TraceError } from './load.js';
 import { compressTime, dayShape, scaleRate, slice, splice } from './transforms.js';
 import type { Trace } from './types.js';
 
@@ -179,6 +179,23 @@ export async function applyTransforms(
   let result = trace;
   for (const step of steps) result = await applyStep(result, step, loader);
   return result;
+}
+
+/**
+ * Reads a trace file and applies the steps; a bad file or a transform that leaves nothing is a
+ * message (the file and line, or what emptied it), anything else still throws.
+ */
+export async function readTransformedTrace(
+  path: string,
+  steps: readonly TransformStep[],
+): Promise<{ readonly ok: true; readonly trace: Trace } | { readonly ok: false; readonly message: string }> {
+  try {
+    return { ok: true, trace: await applyTransforms(await loadTrace(path), steps) };
+  } catch (error) {
+    if (error instanceof TraceError || error instanceof RangeError)
+      return { ok: false, message: error.message };
+    throw error;
+  }
 }
 
 async function applyStep(trace: Trace, step: TransformStep, loader: TraceLoader): Promise<Trace> {
