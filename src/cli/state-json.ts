@@ -20,6 +20,20 @@ const roleState = z.strictObject({
   correction: z.strictObject({ factor: z.number().min(1), atMs: z.number() }),
   // Optional: states written before panic mode (or by a role not panicking) have none.
   panic: z.strictObject({ sinceMs: z.number(), lastTriggeredMs: z.number() }).optional(),
+  // Optional: states written before burst memory and the SLO feedback loop, or with them off.
+  bursts: z
+    .array(z.strictObject({ startMs: z.number(), max: z.number().min(0), min: z.number().min(0) }))
+    .max(64)
+    .optional(),
+  need: z.strictObject({ mean: z.number().min(0), variance: z.number().min(0), atMs: z.number() }).optional(),
+  burnRate: z
+    .strictObject({
+      total: z.number().min(0),
+      good: z.number().min(0),
+      headroom: z.number().min(1).max(4),
+      atMs: z.number(),
+    })
+    .optional(),
 });
 
 const stateFileSchema = z.strictObject({

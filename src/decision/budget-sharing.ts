@@ -39,7 +39,19 @@ export interface AllocationInput {
   readonly budgetMaxGpus: number;
   /** The pair proportional sharing chose: the incumbent, so the result is never worse than it. */
   readonly proRata: Pair;
+  /**
+   * The replicas each role has now. A pair that lowers neither is kept unless another pair's
+   * expected both-SLO share is more than `splitSwitchMargin` higher.
+   */
+  readonly current?: Pair | undefined;
 }
+
+/**
+ * How much expected both-SLO share (absolute) a new split must gain to take replicas from a role
+ * under a binding budget. The share estimates move by a few points from one 15 s window to the next
+ * on bursty traffic; without a margin the split followed them and changed direction every few minutes.
+ */
+export const splitSwitchMargin = 0.02;
 
 /**
  * A role's curve as the budget sees it: flat beyond the role's need, since more replicas than the
@@ -75,13 +87,32 @@ function fewestReaching(f: (replicas: number) => number, lo: number, hi: number)
 interface Scored {
   readonly pair: Pair;
   readonly both: number;
+  /** The smaller and the larger fraction of each role's need the pair covers, each capped at 1. */
+  readonly coverage: readonly [number, number];
   readonly gpus: number;
   readonly distance: number;
 }
 
-/** Higher expected both-SLO share, then fewer GPUs, then closer to the need. */
+function coverageOf(pair: Pair, need: Pair): [number, number] {
+  const p = need.prefill > 0 ? Math.min(1, pair.prefill / need.prefill) : 1;
+  const d = need.decode > 0 ? Math.min(1, pair.decode / need.decode) : 1;
+  return [Math.min(p, d), Math.max(p, d)];
+}
+
+/**
+ * Higher expected both-SLO share, then fewer GPUs, then closer to the need. When no pair is expected
+ * to meet the SLOs at all, the one covering the need more evenly (leximin) comes before fewer GPUs:
+ * fewest GPUs then would hand every GPU back under a load the fleet is merely short for.
+ */
 function isBetter(a: Scored, b: Scored): boolean {
   if (a.both !== b.both) return a.both > b.both;
+  if (a.both === 0) {
+    for (let i = 0; i < 2; i++) {
+      const x = a.coverage[i] ?? 0;
+      const y = b.coverage[i] ?? 0;
+      if (x !== y) return x > y;
+    }
+  }
   if (a.gpus !== b.gpus) return a.gpus < b.gpus;
   return a.distance < b.distance;
 }
@@ -101,18 +132,35 @@ export function allocateBySloShare(input: AllocationInput): SloShareAllocation {
   const score = (pair: Pair): Scored => ({
     pair,
     both: curves.prefill(pair.prefill) * curves.decode(pair.decode),
+    coverage: coverageOf(pair, need),
     gpus: pair.prefill * gpus.prefill + pair.decode * gpus.decode,
     distance: Math.abs(pair.prefill - need.prefill) + Math.abs(pair.decode - need.decode),
   });
   const proRata = score(input.proRata);
   let best = proRata;
+  let bestKeeping: Scored | undefined;
+  const current = input.current;
   for (const { prefill, decode } of input.feasible) {
-    const top = Math.min(decode.hi, Math.max(decode.lo, need.decode));
     const prefillShare = curves.prefill(prefill);
     const both = (replicas: number): number => prefillShare * curves.decode(replicas);
-    const candidate = score({ prefill, decode: fewestReaching(both, decode.lo, top) });
+    const bestWithin = (lo: number): Scored =>
+      score({ prefill, decode: fewestReaching(both, lo, Math.min(decode.hi, Math.max(lo, need.decode))) });
+    const candidate = bestWithin(decode.lo);
     if (isBetter(candidate, best)) best = candidate;
+    if (current === undefined || prefill < current.prefill) continue;
+    const keepsDecode = Math.max(decode.lo, current.decode);
+    if (keepsDecode > decode.hi) continue;
+    const keeping = bestWithin(keepsDecode);
+    if (bestKeeping === undefined || isBetter(keeping, bestKeeping)) bestKeeping = keeping;
   }
+  // Taking replicas from a role to give them to the other is a direction change for the one that
+  // gives: it is made only for a clear gain, and never below what pro rata would give.
+  if (
+    bestKeeping !== undefined &&
+    bestKeeping.both >= proRata.both &&
+    bestKeeping.both >= best.both - splitSwitchMargin
+  )
+    best = bestKeeping;
   return {
     budgetMaxGpus: input.budgetMaxGpus,
     pair: best.pair,

@@ -2,7 +2,7 @@
 // The decider: decide(spec, observation, state, now) -> { decision, state }. Pure and deterministic:
 // no I/O, no clock, no randomness (Knative's `Scale(logger, now)`, style-anchors.md P1).
 import { explainRole } from './explain.js';
-import { stabilize } from './hysteresis.js';
+import { stabilize, type HysteresisResult } from './hysteresis.js';
 import { panicNote, type PanicAssessment } from './panic.js';
 import { applyJointLimits, gpusOf, type JointConstraints } from './joint-limits.js';
 import { estimateDemand, isFresh, type DemandEstimate } from './role-demand.js';
@@ -78,6 +78,11 @@ function heldStep(
     correction: estimate.nextCorrection,
     // A hold keeps panic running: it still ends a stable window after its last burst.
     ...(spec.panic.enabled && previous?.panic !== undefined ? { panic: previous.panic } : {}),
+    // and the bursts it remembers: unknown demand is no evidence that they stopped; so does the SLO
+    // feedback's headroom.
+    ...(previous?.bursts === undefined ? {} : { bursts: previous.bursts }),
+    ...(estimate.nextBurnRate === undefined ? {} : { burnRate: estimate.nextBurnRate }),
+    ...(previous?.need === undefined ? {} : { need: previous.need }),
   };
   return { ...base, proposed: base.current, raw: undefined, rule, held: true, next };
 }
@@ -92,16 +97,33 @@ function panicReadyReplicas(
   return ready !== undefined && isFresh(spec, nowMs, ready) ? ready.value : current;
 }
 
+/** What a role remembers after a tick that sized it: each optional part only when it has one. */
+function nextMemory(estimate: DemandEstimate, stabilized: HysteresisResult): RoleStep['next'] {
+  const panicState = stabilized.panic?.state;
+  return {
+    samples: stabilized.samples,
+    forecast: estimate.nextForecast,
+    correction: estimate.nextCorrection,
+    ...(panicState === undefined ? {} : { panic: panicState }),
+    ...(stabilized.bursts.length === 0 ? {} : { bursts: stabilized.bursts }),
+    ...(estimate.nextBurnRate === undefined ? {} : { burnRate: estimate.nextBurnRate }),
+    need: stabilized.need,
+  };
+}
+
 function stepRole(
   spec: DecisionSpec,
   observation: Observation,
   state: DecisionState,
-  at: { readonly role: Role; readonly nowMs: EpochMs },
+  at: { readonly role: Role; readonly nowMs: EpochMs; readonly prefillReplicas?: number },
 ): RoleStep {
   const { role, nowMs } = at;
   const previous = state.roles[role];
   const current = currentReplicas(spec, observation, previous, role);
-  const estimate = estimateDemand({ spec, observation, previous, nowMs }, role);
+  const estimate = estimateDemand(
+    { spec, observation, previous, nowMs, prefillReplicas: at.prefillReplicas },
+    role,
+  );
   const ready = observation.roles[role].readyReplicas;
   const pending = pendingReplicas(observation, role);
   if (estimate.needed === undefined)
@@ -121,14 +143,10 @@ function stepRole(
     lastScaleUpAtMs: previous?.lastScaleUpAtMs,
     readyReplicas: panicReadyReplicas(spec, nowMs, ready, current),
     panic: previous?.panic,
+    bursts: previous?.bursts ?? [],
+    need: previous?.need,
   });
-  const panicState = stabilized.panic?.state;
-  const next = {
-    samples: stabilized.samples,
-    forecast: estimate.nextForecast,
-    correction: estimate.nextCorrection,
-    ...(panicState === undefined ? {} : { panic: panicState }),
-  };
+  const next = nextMemory(estimate, stabilized);
   return {
     current,
     estimate,
@@ -164,6 +182,7 @@ function constraintsFor(
     ratio: spec.ratio,
     gpuBudget: spec.gpuBudget,
     gpus: { prefill: spec.roles.prefill.gpusPerReplica, decode: spec.roles.decode.gpusPerReplica },
+    current: { prefill: steps.prefill.current, decode: steps.decode.current },
     // A budget is shared by SLO benefit only when both roles know theirs (a held role has no curve).
     ...(prefillShare === undefined || decodeShare === undefined
       ? {}
@@ -207,6 +226,8 @@ function inputsOf(spec: DecisionSpec, step: RoleStep, nowMs: EpochMs): RoleInput
     observedLatencyMs: e.observedLatencyMs,
     sloMs: e.sloMs,
     correctionFactor: step.next.correction.factor,
+    sloHeadroom: e.sloHeadroom,
+    burnRate: e.burnRate,
     notes: [
       ...e.notes,
       ...panic,
@@ -230,6 +251,9 @@ function nextRoleState(
     lastScaleUpAtMs: desired > step.current ? nowMs : previous?.lastScaleUpAtMs,
     lastScaleDownAtMs: desired < step.current ? nowMs : previous?.lastScaleDownAtMs,
     ...(step.next.panic === undefined ? {} : { panic: step.next.panic }),
+    ...(step.next.bursts === undefined ? {} : { bursts: step.next.bursts }),
+    ...(step.next.burnRate === undefined ? {} : { burnRate: step.next.burnRate }),
+    ...(step.next.need === undefined ? {} : { need: step.next.need }),
   };
 }
 
@@ -243,9 +267,15 @@ export function decide(
   state: DecisionState,
   nowMs: EpochMs,
 ): DecisionResult {
+  const prefill = stepRole(spec, observation, state, { role: 'prefill', nowMs });
+  // Decode is sized for what prefill can hand over with the replicas it is about to have.
+  const prefillReplicas = Math.min(
+    spec.roles.prefill.maxReplicas,
+    Math.max(prefill.proposed, spec.roles.prefill.minReplicas),
+  );
   const steps = {
-    prefill: stepRole(spec, observation, state, { role: 'prefill', nowMs }),
-    decode: stepRole(spec, observation, state, { role: 'decode', nowMs }),
+    prefill,
+    decode: stepRole(spec, observation, state, { role: 'decode', nowMs, prefillReplicas }),
   };
   const constraints = constraintsFor(spec, steps, nowMs);
   const joint = applyJointLimits(

@@ -8,8 +8,13 @@
 export interface DecodeFlow {
   /** Requests/s leaving prefill for decode: the prefill request rate (its arrivals, not decode's intake). */
   readonly arrivalsPerS: number;
-  /** Requests queued at prefill: they reach decode within about one TTFT SLO. */
+  /** Requests queued at prefill: they reach decode as fast as prefill drains them. */
   readonly prefillBacklog: number;
+  /**
+   * Requests/s the prefill replicas Ready or arriving within the horizon can finish at most (their
+   * throughput at the mean prompt length); undefined when not known, as if unbounded.
+   */
+  readonly prefillCapacityPerS?: number | undefined;
   /** Requests prefilled and waiting for KV room on a decode replica. */
   readonly decodeBacklog: number;
   readonly outputTokensMean: number;
@@ -27,17 +32,24 @@ export interface DecodeConcurrency {
 
 /**
  * Little's law L = lambda x W with W the decode duration at the target batch. Example: 100 req/s of
- * 343 output tokens at 20 ms ITL is 100 x 6.86 s = 686 conversations. The prefill backlog lands
- * within one TTFT SLO, so all of it is in decode at once when a conversation outlasts that SLO
- * (a fraction of it otherwise); requests waiting for KV room are in addition to the flow.
+ * 343 output tokens at 20 ms ITL is 100 x 6.86 s = 686 conversations. Decode receives what prefill
+ * finishes, never more than prefill's capacity: the arrivals up to that capacity, and the prefill
+ * backlog at the spare capacity left (within one TTFT SLO at best, so all of it is in decode at once
+ * only when a conversation outlasts the drain). Counting the whole backlog at once sized decode for
+ * work a short prefill fleet could not hand over for minutes, and under a GPU budget those decode
+ * replicas were taken from prefill, which grew the backlog further. Requests waiting for KV room
+ * are in addition to the flow.
  */
 export function decodeConcurrency(flow: DecodeFlow): DecodeConcurrency {
   const decodeDurationS = (Math.max(1, flow.outputTokensMean) * flow.itlAtTargetBatchMs) / 1000;
-  const backlogShare = Math.min(1, decodeDurationS / Math.max(1e-3, flow.ttftSloMs / 1000));
+  const capacityPerS = Math.max(0, flow.prefillCapacityPerS ?? Infinity);
+  const arrivalsPerS = Math.min(Math.max(0, flow.arrivalsPerS), capacityPerS);
+  const backlog = Math.max(0, flow.prefillBacklog);
+  const drainPerS = Math.min(backlog / Math.max(1e-3, flow.ttftSloMs / 1000), capacityPerS - arrivalsPerS);
   return {
     conversations:
-      Math.max(0, flow.arrivalsPerS) * decodeDurationS +
-      Math.max(0, flow.prefillBacklog) * backlogShare +
+      arrivalsPerS * decodeDurationS +
+      Math.min(backlog, drainPerS * decodeDurationS) +
       Math.max(0, flow.decodeBacklog),
     decodeDurationS,
   };

@@ -25,6 +25,8 @@ const ruleSentences: Readonly<Record<BoundRule, string>> = {
   'schedule-floor': 'raised to an active schedule floor',
   'ratio-band': 'adjusted to keep prefill/decode inside the ratio band',
   'gpu-budget': 'fitted into the GPU budget in proportion to need',
+  'burst-memory':
+    'held up: bursts that went away and came back within the burst memory will likely come back, and a released replica takes a cold start to return',
   panic:
     'panic mode: a burst over the panic window needs at least the panic threshold times the ready replicas, so it scales up to the panic need at once and not down until a whole stable window passes without a burst',
 };

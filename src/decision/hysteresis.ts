@@ -6,8 +6,18 @@
 // (reference/autoscaler-algorithms.md §5.4): up takes the minimum recommendation over its window,
 // down the maximum over its window, so a single spike or dip moves nothing. With `panic.enabled`, a
 // panicking role (panic.ts) follows KPA instead: up to the panic need at once, never down.
+import { recordBurst, recurringBurstLevel } from './burst-memory.js';
+import { scaleDownNeed, smoothNeed } from './need-smoothing.js';
 import { assessPanic, type PanicAssessment, type PanicState } from './panic.js';
-import type { BoundRule, DecisionSpec, EpochMs, RecommendationSample, StepLimit } from './types.js';
+import type {
+  BoundRule,
+  BurstBucket,
+  DecisionSpec,
+  EpochMs,
+  NeedStats,
+  RecommendationSample,
+  StepLimit,
+} from './types.js';
 
 /** Rounds up, ignoring float dust: 3.0000000001 replicas is 3, not 4. */
 function ceilReplicas(x: number): number {
@@ -26,6 +36,10 @@ export interface HysteresisInput {
   /** Ready replicas for the panic threshold (the current count when not known fresh). */
   readonly readyReplicas: number;
   readonly panic: PanicState | undefined;
+  /** The burst memory so far (burst-memory.ts). */
+  readonly bursts: readonly BurstBucket[];
+  /** The smoothed need so far (need-smoothing.ts). */
+  readonly need: NeedStats | undefined;
 }
 
 export interface HysteresisResult {
@@ -35,9 +49,12 @@ export interface HysteresisResult {
   readonly samples: readonly RecommendationSample[];
   /** Undefined when panic mode is off. */
   readonly panic: PanicAssessment | undefined;
+  /** The burst memory to remember; empty when it is off. */
+  readonly bursts: readonly BurstBucket[];
+  readonly need: NeedStats;
 }
 
-type Step = Omit<HysteresisResult, 'samples' | 'rawReplicas' | 'panic'>;
+type Step = Omit<HysteresisResult, 'samples' | 'rawReplicas' | 'panic' | 'bursts' | 'need'>;
 
 /**
  * Appends this tick's sample and keeps those inside the longest window plus the newest one before it
@@ -104,20 +121,27 @@ function scaleUp(input: HysteresisInput, samples: readonly RecommendationSample[
   return target > limit ? { replicas: limit, rule: 'max-step' } : { replicas: target, rule };
 }
 
-function scaleDown(input: HysteresisInput, samples: readonly RecommendationSample[]): Step {
+function scaleDown(
+  input: HysteresisInput,
+  samples: readonly RecommendationSample[],
+  recurringBurst: number,
+): Step {
   const { spec, currentReplicas: current, nowMs } = input;
   if (input.breach) return { replicas: current, rule: 'slo-breach' };
   if (input.lastScaleUpAtMs !== undefined && nowMs - input.lastScaleUpAtMs < spec.scaleDown.windowS * 1000) {
     return { replicas: current, rule: 'direction-change' };
   }
-  const target = windowExtreme(samples, nowMs, spec.scaleDown.windowS, 'max-down');
-  if (target === undefined) return { replicas: current, rule: 'scale-down-window' };
-  if (target >= current) return { replicas: current, rule: 'scale-down-window' };
+  const windowed = windowExtreme(samples, nowMs, spec.scaleDown.windowS, 'max-down');
+  if (windowed === undefined) return { replicas: current, rule: 'scale-down-window' };
+  if (windowed >= current) return { replicas: current, rule: 'scale-down-window' };
+  if (recurringBurst >= current) return { replicas: current, rule: 'burst-memory' };
+  const target = Math.max(windowed, recurringBurst);
   // Confirmed idle for the whole window: go straight to the floor (dynamo#6985: unknown is not idle,
   // but known zero is).
   if (target === 0) return { replicas: 0, rule: 'idle' };
   const limit = stepDown(spec.scaleDown, current);
-  return target < limit ? { replicas: limit, rule: 'max-step' } : { replicas: target, rule: 'demand' };
+  if (target < limit) return { replicas: limit, rule: 'max-step' };
+  return { replicas: target, rule: target > windowed ? 'burst-memory' : 'demand' };
 }
 
 /**
@@ -142,8 +166,10 @@ function retainedWindowMs(spec: DecisionSpec): number {
 export function stabilize(input: HysteresisInput): HysteresisResult {
   const { spec, nowMs, currentReplicas: current } = input;
   const up = ceilReplicas(input.needed);
-  const down = ceilReplicas(input.needed / spec.scaleDown.margin);
+  const need = smoothNeed(input.need, input.needed, { nowMs, tauS: spec.scaleDown.smoothingS });
+  const down = ceilReplicas(scaleDownNeed(need) / spec.scaleDown.margin);
   const samples = retain(input.samples, { atMs: nowMs, up, down }, retainedWindowMs(spec));
+  const bursts = recordBurst(input.bursts, down, nowMs, spec.scaleDown.burstMemoryS);
   const panic = spec.panic.enabled
     ? assessPanic({
         spec: spec.panic,
@@ -156,7 +182,8 @@ export function stabilize(input: HysteresisInput): HysteresisResult {
   let result: Step;
   if (panic?.state !== undefined) result = panicScale(input, panic);
   else if (up > current) result = scaleUp(input, samples, up);
-  else if (down < current) result = scaleDown(input, samples);
+  else if (down < current)
+    result = scaleDown(input, samples, recurringBurstLevel(bursts, spec.scaleDown.burstMemoryS));
   else result = { replicas: current, rule: up < current ? 'scale-down-margin' : 'demand' };
-  return { replicas: result.replicas, rule: result.rule, rawReplicas: up, samples, panic };
+  return { replicas: result.replicas, rule: result.rule, rawReplicas: up, samples, panic, bursts, need };
 }

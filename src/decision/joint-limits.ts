@@ -33,6 +33,8 @@ export interface JointConstraints {
    * shared by them.
    */
   readonly sloShare?: Readonly<Record<Role, SloShareCurve>>;
+  /** The replicas each role has now: the budget sharing keeps a split that lowers neither if it can. */
+  readonly current?: Pair;
 }
 
 export function gpusOf(c: JointConstraints, pair: Pair): number {
@@ -262,5 +264,6 @@ function shareBySloBenefit(
     gpus: c.gpus,
     budgetMaxGpus: max,
     proRata: pairs.proRata,
+    current: c.current,
   });
 }

@@ -55,6 +55,9 @@ export function erlangC(servers: number, erlangs: number): number {
   return b / (1 - rho * (1 - b));
 }
 
+/** What an overloaded count is worth at most, as a share of the first stable count's (see below). */
+const overloadedWorth = 0.5;
+
 /** Share of attainable prompts whose TTFT (wait + own prefill) is within the SLO with `replicas`. */
 export function ttftSloShare(load: PrefillQueueLoad, replicas: number): number {
   const { meanServiceMs, scv } = moments(load.classes);
@@ -62,7 +65,15 @@ export function ttftSloShare(load: PrefillQueueLoad, replicas: number): number {
   const attainableShare = attainable.reduce((sum, c) => sum + c.share, 0);
   if (attainableShare <= 0 || load.arrivalsPerS <= 0 || meanServiceMs <= 0) return 1;
   const erlangs = (load.arrivalsPerS * meanServiceMs) / 1000;
-  if (replicas <= erlangs) return 0;
+  // Overloaded, the queue grows for as long as the overload lasts and the replicas finish only
+  // `replicas / erlangs` of the work. A flat 0 made every overloaded count equal, and a GPU budget
+  // shared by this curve then broke the tie towards the fewest GPUs (prefill 22 -> 1 under load). So
+  // an overloaded count is worth its served fraction of at most half the first stable count's share:
+  // still rising with every replica, and below any stable count, which is what a ranking needs.
+  if (replicas <= erlangs) {
+    const firstStable = Math.floor(erlangs) + 1;
+    return (Math.max(0, replicas) / erlangs) * overloadedWorth * ttftSloShare(load, firstStable);
+  }
   const waitProbability = erlangC(replicas, erlangs);
   // Decay rate of the wait tail per ms: (c mu - lambda), slowed by service variability.
   const decayPerMs = ((replicas - erlangs) / meanServiceMs) * (2 / (1 + scv));

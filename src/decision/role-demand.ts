@@ -12,8 +12,10 @@ import { forecastHeadroom, predictDemand, updateForecast } from './forecast.js';
 import { moments, promptClasses, replicasForTtftQuantile, ttftSloShare } from './prefill-queue.js';
 import { quantileFraction, quantileLowerBound } from './histogram-quantile.js';
 import { latencyQuantileMs, signalScope } from './signals.js';
-import { attainableTtftQuantile } from './unattainable.js';
+import { attainableTtftQuantile, shareAtOrAbove, unattainablePromptTokens } from './unattainable.js';
+import { shareWithin, updateBurnRate, type WindowShare } from './slo-burn.js';
 import type {
+  BurnRateState,
   CumulativeBucket,
   DecisionSpec,
   EpochMs,
@@ -37,12 +39,18 @@ export interface DemandEstimate {
   readonly capacityPerReplica: number | undefined;
   /** Fractional replicas needed at full SLO capacity. */
   readonly needed: number | undefined;
+
   readonly observedLatencyMs: number | undefined;
   readonly sloMs: number;
   readonly breach: boolean;
   readonly notes: readonly string[];
   readonly nextForecast: ForecastState | undefined;
   readonly nextCorrection: CorrectionState;
+  /** The SLO feedback loop's next state (slo-burn.ts); undefined when it is off. */
+  readonly nextBurnRate: BurnRateState | undefined;
+  /** Its demand headroom factor (1: none) and the rolling burn rate behind it. */
+  readonly sloHeadroom: number;
+  readonly burnRate: number | undefined;
   /**
    * The expected share (0..1) of the role's requests meeting its SLO with `replicas` replicas at the
    * forecast demand, non-decreasing in `replicas`; absent when demand is unknown. The GPU budget is
@@ -56,6 +64,11 @@ export interface DemandContext {
   readonly observation: Observation;
   readonly previous: RoleState | undefined;
   readonly nowMs: EpochMs;
+  /**
+   * Prefill replicas Ready or arriving within the horizon (decode only): what prefill can hand over
+   * bounds decode's arrivals. Undefined when not known, as if unbounded.
+   */
+  readonly prefillReplicas?: number | undefined;
 }
 
 /** True when a field is known and no older than the policy's staleness limit. */
@@ -305,6 +318,17 @@ function sizePrefill(ctx: DemandContext, factor: number): Sizing {
   };
 }
 
+/**
+ * Requests/s the prefill replicas Ready or arriving within the horizon finish at most: their
+ * throughput at the window's mean prompt length. Undefined without a count or a prompt length.
+ */
+function prefillCapacityPerS(ctx: DemandContext): number | undefined {
+  const isl = freshValue(ctx, ctx.observation.roles.prefill.inputTokensMean);
+  if (ctx.prefillReplicas === undefined || isl === undefined) return undefined;
+  const tokens = Math.max(1, isl);
+  return (ctx.prefillReplicas * ctx.spec.capacity.prefill(tokens).tokensPerSecond) / tokens;
+}
+
 /** Conversations decode must hold: Little's law on prefill's arrivals, or the active count itself. */
 function decodeConversations(
   ctx: DemandContext,
@@ -319,6 +343,7 @@ function decodeConversations(
   const flow = decodeConcurrency({
     arrivalsPerS,
     prefillBacklog: freshValue(ctx, prefill.waitingRequests) ?? 0,
+    prefillCapacityPerS: prefillCapacityPerS(ctx),
     decodeBacklog: freshValue(ctx, ctx.observation.roles.decode.waitingRequests) ?? 0,
     outputTokensMean: decodeLengths(ctx.observation).output?.value ?? 1,
     itlAtTargetBatchMs: Number.isFinite(itlAtBatch) ? itlAtBatch : at.itlTargetMs,
@@ -523,6 +548,75 @@ function replicasFor(
   return { needed, sloShareAt: queued?.sloShareAt ?? proportional };
 }
 
+/**
+ * The requests of this window that met the role's SLO: TTFT for prefill over the attainable prompts
+ * (unattainable.ts: no capacity helps those, so they spend no budget), TPOT for decode.
+ */
+function windowShare(ctx: DemandContext, role: Role): WindowShare | undefined {
+  const { spec, nowMs } = ctx;
+  const o = ctx.observation.roles[role];
+  const latency = role === 'prefill' ? o.ttftMs : o.tpotMs;
+  const buckets = latency?.value.buckets;
+  if (latency === undefined || buckets === undefined || !isFresh(spec, nowMs, latency)) return undefined;
+  const share = shareWithin(buckets, role === 'prefill' ? spec.slo.ttftMs : spec.slo.tpotMs);
+  if (share === undefined || role === 'decode' || !spec.slo.excludeUnattainable) return share;
+  const prompts = o.inputTokensBuckets;
+  const threshold = unattainablePromptTokens(spec.capacity, spec.slo.ttftMs);
+  if (threshold === undefined || prompts === undefined || !isFresh(spec, nowMs, prompts)) return share;
+  const attainable = share.total * (1 - shareAtOrAbove(prompts.value, threshold));
+  return { total: attainable, good: Math.min(share.good, attainable) };
+}
+
+/** The SLO feedback loop's step for this tick (slo-burn.ts), and a note when it adds headroom. */
+function sloFeedback(
+  ctx: DemandContext,
+  role: Role,
+): { next: BurnRateState | undefined; burnRate: number | undefined; note: string | undefined } {
+  const { spec, previous, nowMs } = ctx;
+  if (!spec.burnRate.enabled) return { next: undefined, burnRate: undefined, note: undefined };
+  const o = ctx.observation.roles[role];
+  const starting = freshValue(ctx, o.pendingReplicas) ?? 0;
+  const atMax = (previous?.desiredReplicas ?? 0) >= spec.roles[role].maxReplicas;
+  const step = updateBurnRate({
+    spec: spec.burnRate,
+    quantile: spec.slo.quantile,
+    previous: previous?.burnRate,
+    window: windowShare(ctx, role),
+    canRaise: starting === 0 && !atMax,
+    nowMs,
+  });
+  const { headroom } = step.state;
+  const burn = step.burnRate === undefined ? 'not yet measured' : `${step.burnRate.toFixed(2)}x`;
+  const note =
+    headroom > 1.005 || (step.burnRate ?? 0) > 1
+      ? `SLO feedback: error-budget burn rate ${burn} over ${spec.burnRate.windowS} s, demand headroom x${headroom.toFixed(2)}`
+      : undefined;
+  return { next: step.state, burnRate: step.burnRate, note };
+}
+
+/** An estimate that sizes nothing (data missing or stale): the memories carry over unchanged. */
+function unsized(
+  ctx: DemandContext,
+  known: Pick<
+    DemandEstimate,
+    'unit' | 'observedLatencyMs' | 'sloMs' | 'breach' | 'missing' | 'stale' | 'horizonS' | 'notes'
+  >,
+): DemandEstimate {
+  const { previous, nowMs } = ctx;
+  return {
+    ...known,
+    measured: undefined,
+    forecast: undefined,
+    capacityPerReplica: undefined,
+    needed: undefined,
+    nextForecast: previous?.forecast,
+    nextCorrection: previous?.correction ?? { factor: 1, atMs: nowMs },
+    nextBurnRate: previous?.burnRate,
+    sloHeadroom: previous?.burnRate?.headroom ?? 1,
+    burnRate: undefined,
+  };
+}
+
 /** Measures, forecasts and sizes one role. Pure: everything comes from the arguments. */
 export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   const { spec, nowMs, previous } = ctx;
@@ -539,22 +633,16 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   const unit = role === 'prefill' ? 'prompt tokens/s' : 'active conversations';
   const horizonS = forecastHorizonS(ctx, role);
   if (missing.length + stale.length + custom.missing.length > 0) {
-    return {
+    return unsized(ctx, {
       unit,
       observedLatencyMs,
       sloMs,
       breach,
       missing: missing.concat(custom.missing),
       stale,
-      measured: undefined,
-      forecast: undefined,
       horizonS,
-      capacityPerReplica: undefined,
-      needed: undefined,
       notes: [...observed.notes],
-      nextForecast: previous?.forecast,
-      nextCorrection: previous?.correction ?? { factor: 1, atMs: nowMs },
-    };
+    });
   }
   const nextCorrection = updateCorrection(spec.correction, previous?.correction, latencyRatio, nowMs);
   const sizing =
@@ -564,7 +652,9 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   // A forecast above the measurement leads scale-ups; below it, the measurement rules (predictive
   // up, reactive down). Headroom for forecast error applies both ways: volatile demand keeps spare.
   const headroom = forecastHeadroom(spec.forecast, nextForecast);
-  const demand = Math.max(sizing.measured, forecast ?? 0) + headroom;
+  const burn = sloFeedback(ctx, role);
+  const sloHeadroom = burn.next?.headroom ?? 1;
+  const demand = (Math.max(sizing.measured, forecast ?? 0) + headroom) * sloHeadroom;
   const { needed, sloShareAt } = replicasFor(sizing, demand, custom.value);
   const notes = sizingNotes([...sizing.notes, ...observed.notes], {
     custom: custom.value,
@@ -572,6 +662,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
     sigmas: spec.forecast.headroomSigmas,
     correction: nextCorrection.factor,
   });
+  if (burn.note !== undefined) notes.push(burn.note);
   return {
     unit,
     observedLatencyMs,
@@ -587,6 +678,9 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
     notes,
     nextForecast,
     nextCorrection,
+    nextBurnRate: burn.next,
+    sloHeadroom,
+    burnRate: burn.burnRate,
     sloShareAt,
   };
 }

@@ -180,10 +180,25 @@ export interface DecisionSpec {
     readonly sharing?: BudgetSharing;
   };
   readonly scaleUp: StepLimit;
-  readonly scaleDown: StepLimit & { readonly margin: number };
+  readonly scaleDown: StepLimit & {
+    readonly margin: number;
+    /** How long recurring bursts are remembered against a scale-down (burst-memory.ts); 0 is off. */
+    readonly burstMemoryS: number;
+    /** Time constant of the need a scale-down is judged by (need-smoothing.ts); 0 is the raw need. */
+    readonly smoothingS: number;
+  };
   /** A field older than this is stale and the role holds. */
   readonly stalenessS: number;
   readonly correction: { readonly maxFactor: number; readonly halfLifeS: number };
+  /** The SLO feedback loop (slo-burn.ts). */
+  readonly burnRate: {
+    readonly enabled: boolean;
+    readonly windowS: number;
+    readonly maxHeadroom: number;
+    readonly raisePerMinute: number;
+    readonly halfLifeS: number;
+    readonly minRequests: number;
+  };
   readonly forecast: {
     readonly method: ForecastMethod;
     readonly horizonS: Readonly<Record<Role, number>>;
@@ -237,6 +252,30 @@ export interface ForecastState {
   readonly errorVar?: number;
 }
 
+/** The SLO feedback loop's memory (slo-burn.ts): rolling request counts and the headroom they set. */
+export interface BurnRateState {
+  /** Requests in the rolling window (exponentially weighted), and how many met the SLO. */
+  readonly total: number;
+  readonly good: number;
+  /** Demand headroom factor, 1 (none) to the policy's maxHeadroom. */
+  readonly headroom: number;
+  readonly atMs: EpochMs;
+}
+
+/** The smoothed need a scale-down is judged by (need-smoothing.ts). */
+export interface NeedStats {
+  readonly mean: number;
+  readonly variance: number;
+  readonly atMs: EpochMs;
+}
+
+/** One period of the burst memory (burst-memory.ts): the highest and lowest scale-down need in it. */
+export interface BurstBucket {
+  readonly startMs: EpochMs;
+  readonly max: number;
+  readonly min: number;
+}
+
 export interface RoleState {
   readonly desiredReplicas: number;
   readonly lastScaleUpAtMs: EpochMs | undefined;
@@ -250,6 +289,12 @@ export interface RoleState {
    * Absent when the role is not panicking, and in states written before panic mode existed.
    */
   readonly panic?: { readonly sinceMs: EpochMs; readonly lastTriggeredMs: EpochMs };
+  /** Burst memory (burst-memory.ts); absent when it is off. */
+  readonly bursts?: readonly BurstBucket[];
+  /** The smoothed need (need-smoothing.ts); absent in states written before it. */
+  readonly need?: NeedStats;
+  /** The SLO feedback loop (slo-burn.ts); absent when it is off. */
+  readonly burnRate?: BurnRateState;
 }
 
 /** What the decider remembers between ticks. Plain JSON, so `pdscaler plan --state` can step it. */
@@ -275,6 +320,7 @@ export const BoundRules = [
   'ratio-band',
   'gpu-budget',
   'panic',
+  'burst-memory',
 ] as const;
 /** The rule that set a role's final number. */
 export type BoundRule = (typeof BoundRules)[number];
@@ -295,6 +341,9 @@ export interface RoleInputs {
   readonly observedLatencyMs: number | undefined;
   readonly sloMs: number;
   readonly correctionFactor: number;
+  /** The SLO feedback loop's demand headroom factor (1 when off or none) and the burn rate behind it. */
+  readonly sloHeadroom: number;
+  readonly burnRate: number | undefined;
   readonly notes: readonly string[];
 }
 

@@ -2,6 +2,7 @@
 // Validated document -> frozen DecisionSpec: defaults merged, durations in seconds, expressions and
 // cron compiled, capacity model built, and every cross-field rule checked (Knative's MakeDecider plus
 // prometheus-adapter's NamersFromConfig, style-anchors.md §3.3 and §4.5). All problems are collected.
+import { quantileFraction } from '../decision/histogram-quantile.js';
 import { explicitCapacity, profileCapacity, type ProfileData } from '../decision/profile-capacity.js';
 import { searchFeasible, type JointConstraints } from '../decision/joint-limits.js';
 import { SignalNames } from '../decision/signals.js';
@@ -291,9 +292,26 @@ function stepSpec(
   };
 }
 
+function burnRateSpec(
+  r: NonNullable<BehaviorDoc['burnRate']>,
+  quantile: DecisionSpec['slo']['quantile'],
+): DecisionSpec['burnRate'] {
+  return {
+    enabled: r.enabled ?? d.burnRateEnabled,
+    windowS: seconds(r.window, d.burnRateWindowS),
+    maxHeadroom: r.maxHeadroom ?? d.burnRateMaxHeadroom,
+    raisePerMinute: r.raisePerMinute ?? d.burnRateRaisePerMinute,
+    halfLifeS: seconds(r.halfLife, d.burnRateHalfLifeS),
+    minRequests: Math.ceil(
+      (r.minBudgetErrors ?? d.burnRateMinBudgetErrors) / (1 - quantileFraction(quantile)) - 1e-9,
+    ),
+  };
+}
+
 function behaviorSpec(
   b: BehaviorDoc,
-): Pick<DecisionSpec, 'scaleUp' | 'scaleDown' | 'stalenessS' | 'correction' | 'panic'> {
+  quantile: DecisionSpec['slo']['quantile'],
+): Pick<DecisionSpec, 'scaleUp' | 'scaleDown' | 'stalenessS' | 'correction' | 'panic' | 'burnRate'> {
   const up = {
     windowS: d.scaleUpWindowS,
     maxStepReplicas: d.scaleUpStepReplicas,
@@ -306,13 +324,19 @@ function behaviorSpec(
   };
   return {
     scaleUp: stepSpec(b.scaleUp, up),
-    scaleDown: { ...stepSpec(b.scaleDown, down), margin: b.scaleDown?.margin ?? d.scaleDownMargin },
+    scaleDown: {
+      ...stepSpec(b.scaleDown, down),
+      margin: b.scaleDown?.margin ?? d.scaleDownMargin,
+      burstMemoryS: seconds(b.scaleDown?.burstMemory, d.scaleDownBurstMemoryS),
+      smoothingS: seconds(b.scaleDown?.smoothing, d.scaleDownSmoothingS),
+    },
     stalenessS: seconds(b.staleAfter, d.staleAfterS),
     correction: {
       maxFactor: b.correction?.maxFactor ?? d.correctionMaxFactor,
       halfLifeS: seconds(b.correction?.halfLife, d.correctionHalfLifeS),
     },
     panic: panicSpec(b.panic ?? {}),
+    burnRate: burnRateSpec(b.burnRate ?? {}, quantile),
   };
 }
 
@@ -384,7 +408,7 @@ export function compilePolicy(
         ? undefined
         : { min: s.ratio.minRatio, max: s.ratio.maxRatio, basis: s.ratio.basis ?? d.ratioBasis },
     gpuBudget: gpuBudgetSpec(s.gpuBudget ?? {}),
-    ...behaviorSpec(s.behavior ?? {}),
+    ...behaviorSpec(s.behavior ?? {}, s.slo.quantile ?? d.quantile),
     forecast: forecastSpec(s.forecast ?? {}, roles),
     sizing: sizingSpec(s.sizing ?? {}),
     schedules: scheduled.floors,

@@ -32,10 +32,30 @@ export const policyDefaults = {
   scaleDownStepPercent: 20,
   /** Dynamo load_scaling_down_sensitivity default 80 -> 0.8 (PR #9294). */
   scaleDownMargin: 0.8,
+  /**
+   * Recurring bursts are remembered this long against a scale-down (decision/burst-memory.ts): six
+   * 5-minute scale-down windows, so bursts 10 to 30 minutes apart, which the window alone releases
+   * between, still count as recurring.
+   */
+  scaleDownBurstMemoryS: 1800,
+  /** A fifth of the 5-minute scale-down window: the smoothed need forgets within one window. */
+  scaleDownSmoothingS: 60,
   /** The HPA's --horizontal-pod-autoscaler-sync-period default (k8s-external-metrics-and-keda.md §2.3). */
   loopIntervalS: 15,
   /** Four missed 15 s ticks. */
   staleAfterS: 60,
+  /**
+   * The SLO feedback loop (decision/slo-burn.ts): on by default, measured over 5 minutes (the short
+   * window of the SRE workbook's multiwindow burn-rate alerts), at most 50% headroom, growing ~10% a
+   * minute at a burn rate of 2 and decaying with a 10-minute half-life; its burn rate counts once the
+   * window holds 5 errors' worth of budget.
+   */
+  burnRateEnabled: true,
+  burnRateWindowS: 300,
+  burnRateMaxHeadroom: 1.5,
+  burnRateRaisePerMinute: 0.1,
+  burnRateHalfLifeS: 600,
+  burnRateMinBudgetErrors: 5,
   correctionMaxFactor: 2,
   correctionHalfLifeS: 300,
   forecastMethod: 'holt',

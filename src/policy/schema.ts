@@ -167,6 +167,12 @@ const behaviorSchema = z.strictObject({
         .max(1)
         .optional()
         .describe('Survivors must stay under margin x their SLO capacity. @default 0.8'),
+      smoothing: duration(
+        'Time constant of the smoothed need a scale-down is judged by (mean plus one standard deviation), so the window does not hold the noise of single metrics windows; 0s judges the raw need. @default 1m',
+      ),
+      burstMemory: duration(
+        'Bursts that went away and came back within this long are not released between them (a released replica takes a cold start to return); 0s is off. @default 30m',
+      ),
     })
     .strict()
     .optional()
@@ -206,6 +212,45 @@ const behaviorSchema = z.strictObject({
       halfLife: duration('How fast a correction decays once latency is back under the SLO. @default 5m'),
     })
     .optional(),
+  burnRate: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .optional()
+        .describe(
+          "Adapt a demand headroom to the measured error-budget burn rate of each role's SLO. @default true",
+        ),
+      window: duration(
+        'The rolling window the share of requests meeting the SLO is measured over. @default 5m',
+      ),
+      maxHeadroom: z
+        .number()
+        .min(1)
+        .max(4)
+        .optional()
+        .describe('Largest demand headroom the burn rate may add, as a factor. @default 1.5'),
+      raisePerMinute: z
+        .number()
+        .gt(0)
+        .max(10)
+        .optional()
+        .describe(
+          'How fast the headroom grows: its logarithm rises by this much a minute per unit of burn rate above 1. @default 0.1',
+        ),
+      halfLife: duration('How fast the headroom decays once the burn rate is below 0.5. @default 10m'),
+      minBudgetErrors: z
+        .number()
+        .gt(0)
+        .max(1000)
+        .optional()
+        .describe(
+          "How many errors' worth of budget the rolling window must hold before its burn rate counts: this / (1 - quantile) requests, 500 at p99. @default 5",
+        ),
+    })
+    .optional()
+    .describe(
+      'Closed loop on the SLO itself: the error-budget burn rate over a rolling window corrects what the sizing models did not foresee.',
+    ),
 });
 
 const forecastSchema = z.strictObject({

@@ -376,7 +376,7 @@ describe('marginal budget sharing properties', () => {
     );
   });
 
-  it('finds no feasible pair expecting a higher both-SLO share, or the same with fewer GPUs', () => {
+  it('finds no feasible pair expecting a higher both-SLO share, or the same above zero with fewer GPUs', () => {
     fc.assert(
       fc.property(generatedArb({ gapFree: false, budgetMin: true }), ({ c, need }) => {
         const result = applyJointLimits(c, need, boundRule);
@@ -388,7 +388,7 @@ describe('marginal budget sharing properties', () => {
             if (!meetsLimits(c, pair)) continue;
             const both = bothShare(c, need, pair);
             expect(both, `${prefill}/${decode}`).toBeLessThanOrEqual(best);
-            if (both === best)
+            if (both === best && best > 0)
               expect(gpusOf(c, pair), `${prefill}/${decode}`).toBeGreaterThanOrEqual(gpusOf(c, result.pair));
           }
         }
@@ -468,6 +468,8 @@ function inputs(role: Role): RoleInputs {
     observedLatencyMs: undefined,
     sloMs: role === 'prefill' ? 500 : 50,
     correctionFactor: 1,
+    sloHeadroom: 1,
+    burnRate: undefined,
     notes: [],
   };
 }

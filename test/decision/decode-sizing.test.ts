@@ -35,6 +35,21 @@ describe("decode concurrency by Little's law", () => {
       conversations: 716,
     },
     { name: 'nothing without arrivals or backlog', change: { arrivalsPerS: 0 }, conversations: 0 },
+    {
+      name: 'arrivals only up to what the prefill replicas Ready or arriving can finish',
+      change: { prefillCapacityPerS: 60 },
+      conversations: 60 * 6.86,
+    },
+    {
+      name: 'the prefill backlog only at the prefill capacity left over from the arrivals',
+      change: { prefillBacklog: 50, prefillCapacityPerS: 105 },
+      conversations: 686 + 5 * 6.86,
+    },
+    {
+      name: 'none of the prefill backlog while prefill has no spare capacity',
+      change: { prefillBacklog: 500, prefillCapacityPerS: 100 },
+      conversations: 686,
+    },
   ])('counts $name', ({ change, conversations }) => {
     expect(decodeConcurrency({ ...flow, ...change }).conversations).toBeCloseTo(conversations, 6);
   });

@@ -59,8 +59,11 @@ describe('the TTFT share of a prefill queue', () => {
     expect(ttftSloShare(load, 50)).toBeGreaterThan(0.999);
   });
 
-  it('is 0 when the replicas cannot carry the offered load and 1 without load', () => {
-    expect(ttftSloShare(oneClass(40, 100, 500), 4)).toBe(0);
+  it('is at most half the first stable count when the replicas cannot carry the load, and 1 without load', () => {
+    const load = oneClass(40, 100, 500); // 4 erlangs
+    expect(ttftSloShare(load, 4)).toBeCloseTo(0.5 * ttftSloShare(load, 5), 12);
+    expect(ttftSloShare(load, 2)).toBeCloseTo(0.25 * ttftSloShare(load, 5), 12);
+    expect(ttftSloShare(load, 0)).toBe(0);
     expect(ttftSloShare(oneClass(0, 100, 500), 1)).toBe(1);
     expect(replicasForTtftQuantile(oneClass(0, 100, 500), 0.99)).toBe(0);
   });

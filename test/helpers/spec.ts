@@ -54,6 +54,14 @@ export function makeSpec(overrides: DeepPartialSpec = {}): DecisionSpec {
     schedules: [],
     customDemand: {},
     panic: { enabled: false, stableWindowS: 60, panicWindowS: 6, thresholdRatio: 2 },
+    burnRate: {
+      enabled: false,
+      windowS: 300,
+      maxHeadroom: 1.5,
+      raisePerMinute: 0.1,
+      halfLifeS: 600,
+      minRequests: 500,
+    },
     sizing: {
       prefill: { model: 'throughput' },
       decode: { model: 'active-conversations', crossCheckTolerance: 0.5 },
@@ -71,7 +79,15 @@ export function makeSpec(overrides: DeepPartialSpec = {}): DecisionSpec {
       ...slo,
     },
     scaleUp: { windowS: 0, maxStepReplicas: 1000, maxStepPercent: 1000, ...scaleUp },
-    scaleDown: { windowS: 0, maxStepReplicas: 1000, maxStepPercent: 100, margin: 0.8, ...scaleDown },
+    scaleDown: {
+      windowS: 0,
+      maxStepReplicas: 1000,
+      maxStepPercent: 100,
+      margin: 0.8,
+      burstMemoryS: 0,
+      smoothingS: 0,
+      ...scaleDown,
+    },
     forecast: {
       method: 'none',
       horizonS: { prefill: 120, decode: 120 },

@@ -50,7 +50,14 @@ describe('shipped policies', () => {
     const result = loadPolicyFile(new URL('policies/chat-h200.yaml', root).pathname);
     if (!result.ok) throw new Error('chat-h200 must validate');
     const spec = result.spec;
-    expect(spec.scaleDown).toEqual({ windowS: 300, maxStepReplicas: 1, maxStepPercent: 20, margin: 0.8 });
+    expect(spec.scaleDown).toEqual({
+      smoothingS: 60,
+      burstMemoryS: 1800,
+      windowS: 300,
+      maxStepReplicas: 1,
+      maxStepPercent: 20,
+      margin: 0.8,
+    });
     expect(spec.forecast.horizonS).toEqual({ prefill: 120, decode: 120 });
     expect(spec.stalenessS).toBe(60);
     expect(spec.namespace).toBe('serving');
@@ -110,8 +117,16 @@ describe('docs/policy.md', () => {
     scaleDownStepReplicas: ['spec.behavior.scaleDown.maxStepReplicas'],
     scaleDownStepPercent: ['spec.behavior.scaleDown.maxStepPercent'],
     scaleDownMargin: ['spec.behavior.scaleDown.margin'],
+    scaleDownBurstMemoryS: ['spec.behavior.scaleDown.burstMemory'],
+    scaleDownSmoothingS: ['spec.behavior.scaleDown.smoothing'],
     loopIntervalS: ['spec.metrics.interval'],
     staleAfterS: ['spec.behavior.staleAfter'],
+    burnRateEnabled: ['spec.behavior.burnRate.enabled'],
+    burnRateWindowS: ['spec.behavior.burnRate.window'],
+    burnRateMaxHeadroom: ['spec.behavior.burnRate.maxHeadroom'],
+    burnRateRaisePerMinute: ['spec.behavior.burnRate.raisePerMinute'],
+    burnRateHalfLifeS: ['spec.behavior.burnRate.halfLife'],
+    burnRateMinBudgetErrors: ['spec.behavior.burnRate.minBudgetErrors'],
     correctionMaxFactor: ['spec.behavior.correction.maxFactor'],
     correctionHalfLifeS: ['spec.behavior.correction.halfLife'],
     forecastMethod: ['spec.forecast.method'],

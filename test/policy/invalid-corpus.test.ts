@@ -340,7 +340,7 @@ const unknownKeys: InvalidCase[] = [
     line: 32,
     col: 5,
     message:
-      'spec.behavior.cooldown: unknown key (allowed: scaleUp, scaleDown, staleAfter, panic, correction)',
+      'spec.behavior.cooldown: unknown key (allowed: scaleUp, scaleDown, staleAfter, panic, correction, burnRate)',
   },
   {
     name: 'A British spelling in behavior.scaleDown is an unknown key.',
@@ -348,7 +348,7 @@ const unknownKeys: InvalidCase[] = [
     line: 35,
     col: 7,
     message:
-      'spec.behavior.scaleDown.stabilisationWindow: unknown key (allowed: stabilizationWindow, maxStepReplicas, maxStepPercent, margin)',
+      'spec.behavior.scaleDown.stabilisationWindow: unknown key (allowed: stabilizationWindow, maxStepReplicas, maxStepPercent, margin, smoothing, burstMemory)',
   },
   {
     name: 'An unknown key in a schedule (timezone for timeZone) lists the allowed keys.',
@@ -819,7 +819,7 @@ describe('pdscaler validate on invalid policies', () => {
       `${result.file}:2:7: kind = "ScalingPolicies", must be "ScalingPolicy"`,
       `${result.file}:18:18: spec.roles.decode.coldStart = "90 seconds", must be a duration such as 30s, 5m or 1h30m`,
       `${result.file}:21:13: spec.slo.ttftMs = 0, must be > 0`,
-      `${result.file}:36:7: spec.behavior.scaleDown.margn: unknown key (allowed: stabilizationWindow, maxStepReplicas, maxStepPercent, margin)`,
+      `${result.file}:36:7: spec.behavior.scaleDown.margn: unknown key (allowed: stabilizationWindow, maxStepReplicas, maxStepPercent, margin, smoothing, burstMemory)`,
       `${result.file}:38:13: spec.forecast.method = "arima", must be one of none, ewma, holt`,
       '1 of 1 policies invalid',
     ]);

@@ -42,6 +42,13 @@ function coldStartCell(d: RoleDecision, context: LatestContext): string {
   return `<td class="cold-start">${measuredText}; horizon ${formatValue(d.inputs.horizonS)} s${mode}</td>`;
 }
 
+/** "burn 1.8x; headroom x1.12": the SLO feedback loop (decision/slo-burn.ts) behind the number. */
+function sloFeedbackCell(d: RoleDecision, context: LatestContext): string {
+  if (!context.spec.burnRate.enabled) return '<td class="slo-feedback">off</td>';
+  const burn = d.inputs.burnRate === undefined ? 'not yet measured' : `${formatValue(d.inputs.burnRate)}x`;
+  return `<td class="slo-feedback">burn ${burn}; headroom x${d.inputs.sloHeadroom.toFixed(2)}</td>`;
+}
+
 function latestRow(d: RoleDecision, context: LatestContext): string {
   const i = d.inputs;
   const forecast = i.forecastDemand === undefined ? '' : ` (forecast ${formatValue(i.forecastDemand)})`;
@@ -52,6 +59,7 @@ function latestRow(d: RoleDecision, context: LatestContext): string {
     cell(`${formatValue(i.measuredDemand)}${forecast} ${i.demandUnit}`) +
     cell(`${formatValue(i.observedLatencyMs)} / ${i.sloMs} ms`) +
     coldStartCell(d, context) +
+    sloFeedbackCell(d, context) +
     `<td class="rule">${escapeHtml(d.boundBy)}</td>` +
     limitsCell(d.limits) +
     `<td class="reason">${escapeHtml(d.reason)}</td></tr>`
@@ -62,7 +70,7 @@ function latestRow(d: RoleDecision, context: LatestContext): string {
 export function latestDecisionTable(decision: Decision, context: LatestContext): string {
   return (
     '<table class="latest"><thead><tr><th>role</th><th>replicas</th><th>ready</th><th>demand</th>' +
-    '<th>latency / SLO</th><th>cold start</th><th>bound by</th><th>rules applied</th><th>reason</th>' +
+    '<th>latency / SLO</th><th>cold start</th><th>SLO burn / headroom</th><th>bound by</th><th>rules applied</th><th>reason</th>' +
     '</tr></thead><tbody>' +
     Roles.map((role) => latestRow(decision.roles[role], context)).join('') +
     '</tbody></table>'
