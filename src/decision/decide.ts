@@ -64,14 +64,19 @@ function pendingReplicas(observation: Observation, role: Role): number | undefin
   return undefined;
 }
 
-/** Unknown is not zero: hold, and forget the window evidence so a return of data starts afresh. */
+/**
+ * Unknown is not zero: hold, and forget the window evidence so a return of data starts afresh. A hold
+ * with any stale input is `stale-metrics` even when another is missing: it was not decided on fresh
+ * data, and the external metrics API and KEDA answer only such a hold as unavailable
+ * (serving/metric-values.ts); a hold on fresh but incomplete data is `missing-metrics`.
+ */
 function heldStep(
   spec: DecisionSpec,
   previous: RoleState | undefined,
   base: Pick<RoleStep, 'current' | 'estimate' | 'ready' | 'pending'>,
 ): RoleStep {
   const { estimate } = base;
-  const rule: BoundRule = estimate.missing.length > 0 ? 'missing-metrics' : 'stale-metrics';
+  const rule: BoundRule = estimate.stale.length > 0 ? 'stale-metrics' : 'missing-metrics';
   const next = {
     samples: [],
     forecast: previous?.forecast,

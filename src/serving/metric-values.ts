@@ -3,7 +3,15 @@
 // external metrics API and the KEDA scaler, so switching between HPA and KEDA changes manifests only
 // (k8s-external-metrics-and-keda.md §6, item 6). Stale or unknown data is an error, never an old or a
 // zero value: the HPA and KEDA then hold replicas (§2.7, §3.4).
-import type { EpochMs, Observed, Role } from '../decision/types.js';
+//
+// A hold decided on fresh data is a decision: a role held on `missing-metrics` whose metrics source
+// answered this tick (some engine field within the staleness limit, one required field absent, e.g. no
+// pod has a rate window yet) is served as its held replica count. Unavailable are: no decision, one the
+// loop has not refreshed, a hold on `stale-metrics` (an input older than the limit), and a hold with
+// nothing measured at all (Prometheus down, no engine ever answered). Those are when KEDA's `fallback`
+// should take over and the HPA should report `ScalingActive=False`
+// (https://keda.sh/docs/latest/reference/scaledobject-spec/#fallback).
+import type { EpochMs, Observed, Role, RoleObservation } from '../decision/types.js';
 import type { PublishedPolicy } from '../loop/board.js';
 
 export const ServedMetrics = [
@@ -71,6 +79,29 @@ function fresh(
   return { ok: true, value: field.value, atMs: field.atMs };
 }
 
+/** The fields a role's metrics source (engines or Prometheus) measures; replica counts come from Kubernetes. */
+const measuredFields = [
+  'requestRatePerS',
+  'inputTokensMean',
+  'inputTokensBuckets',
+  'outputTokensMean',
+  'ttftMs',
+  'tpotMs',
+  'waitingRequests',
+  'runningRequests',
+  'activeConversations',
+  'kvCacheUsage',
+] as const satisfies readonly (keyof RoleObservation)[];
+
+/** True when the role's source measured something within the staleness limit of the decision. */
+function measuredFresh(entry: PublishedPolicy, role: Role, decidedAtMs: EpochMs): boolean {
+  const observed = entry.observation?.roles[role];
+  return measuredFields.some((field) => {
+    const atMs = observed?.[field]?.atMs;
+    return atMs !== undefined && decidedAtMs - atMs <= entry.spec.stalenessS * 1000;
+  });
+}
+
 function desiredReplicas(entry: PublishedPolicy, role: Role, nowMs: EpochMs): MetricReading {
   const decision = entry.decision;
   if (decision === undefined)
@@ -87,11 +118,17 @@ function desiredReplicas(entry: PublishedPolicy, role: Role, nowMs: EpochMs): Me
       message: `the last decision for ${entry.namespace}/${entry.name} is ${(ageMs / 1000).toFixed(0)} s old: the loop is not keeping up`,
     };
   const roleDecision = decision.roles[role];
-  if (roleDecision.boundBy === 'stale-metrics' || roleDecision.boundBy === 'missing-metrics')
+  if (roleDecision.boundBy === 'stale-metrics')
     return {
       ok: false,
       reason: 'stale',
-      message: `${role} holds at ${roleDecision.desiredReplicas} replicas: ${roleDecision.reason}`,
+      message: `${role} holds at ${roleDecision.desiredReplicas} replicas on stale data: ${roleDecision.reason}`,
+    };
+  if (roleDecision.boundBy === 'missing-metrics' && !measuredFresh(entry, role, decision.atMs))
+    return {
+      ok: false,
+      reason: 'unknown',
+      message: `${role} holds at ${roleDecision.desiredReplicas} replicas with nothing measured: ${roleDecision.reason}`,
     };
   return { ok: true, value: roleDecision.desiredReplicas, atMs: decision.atMs };
 }

@@ -665,7 +665,8 @@ describe('decide properties', () => {
               const r = decision.roles[role];
               expect(r.currentReplicas).toBe(fresh.state.roles[role]?.desiredReplicas);
               expect(r.desiredReplicas, `${role} lowered`).toBeGreaterThanOrEqual(r.currentReplicas);
-              const held = how[role].includes('removed') ? 'missing-metrics' : 'stale-metrics';
+              // Any stale input names the hold: it was not decided on fresh data (decide.ts heldStep).
+              const held = how[role].includes('stale') ? 'stale-metrics' : 'missing-metrics';
               expect(r.limits[0]).toBe(held);
               if (r.desiredReplicas === r.currentReplicas) expect(r.boundBy).toBe(held);
               else

@@ -172,7 +172,22 @@ export class RoleCollector {
     // A pod we cannot read makes the role's sums unknown: show the decider its last good time.
     if (oldestGoodMs !== Infinity) observation = agedTo(observation, oldestGoodMs);
     for (const [field, why] of Object.entries(aggregate.unknown)) notes.push(`${field} unknown: ${why}`);
+    for (const [field, from] of Object.entries(aggregate.partial)) notes.push(`${field} ${from}`);
+    notes.push(...this.withoutWindowNote(endpoints));
     return { observation, notes, aggregate };
+  }
+
+  /**
+   * Names the pods on their first page (new or restarted) while others have a window: their gauges
+   * count now, their rates and latencies from their next page on. Nothing when all or none are.
+   */
+  private withoutWindowNote(endpoints: readonly RoleEndpoint[]): string[] {
+    const urls = endpoints
+      .filter((e) => this.kept.get(e.key)?.window.noWindowReason !== undefined)
+      .map((e) => e.url);
+    return urls.length > 0 && urls.length < endpoints.length
+      ? [`no window yet, left out of rates and latencies: ${urls.join(', ')}`]
+      : [];
   }
 
   private forgetGone(endpoints: readonly RoleEndpoint[]): void {

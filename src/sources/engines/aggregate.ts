@@ -3,12 +3,21 @@
 // to scrape is simply not passed in: it contributes nothing, and the caller marks the role stale.
 // Every field's `atMs` is the OLDEST scrape that contributed to it, so one lagging pod ages the field.
 //
+// A new replica never blinds the role: a pod on its first page (or the first page after a restart)
+// has gauges but no window yet, so window fields (rates, histogram deltas) come from the pods that
+// have one and `partial` says which were left out; a window field is unknown only when no pod has a
+// window. Gauges come from every pod, first page included. Prometheus's `sum(rate(...))` does the same:
+// a series with one sample in the range has no rate and drops out of the sum
+// (https://prometheus.io/docs/prometheus/latest/querying/functions/#rate).
+//
 // | RoleObservation field | From the pods' windows                                                 |
 // | --------------------- | ---------------------------------------------------------------------- |
 // | requestRatePerS       | SUM of per-pod request rates (finished counter, else started counter,  |
-// |                       | else E2E observations; window.ts). All-or-nothing: a pod without a rate|
-// |                       | yet (first scrape, restart) makes it unknown, as a partial sum would   |
-// |                       | read as a load drop. 0 when no request finished anywhere (known zero). |
+// |                       | else E2E observations; window.ts) over the pods WITH a window; pods on |
+// |                       | their first page are left out and listed in `partial` (what they served|
+// |                       | before it is in no window anyway). Unknown when no pod has a window,   |
+// |                       | or when a pod with a window exports no request count. 0 when no request|
+// |                       | finished anywhere (known zero).                                        |
 // | inputTokensMean       | sum of the pods' ISL histogram deltas / their count (merged), else     |
 // |                       | sum of prompt-token increases / sum of request increases               |
 // | outputTokensMean      | idem with the OSL histogram / generation tokens                        |
@@ -16,7 +25,8 @@
 // | ttftMs, tpotMs        | the pods' histogram DELTAS merged by bucket bound first, then          |
 // |                       | `histogram_quantile` (never an average of per-pod quantiles); both     |
 // |                       | `buckets` (ms) and p50/p90/p95/p99 are given. Unknown when no request  |
-// |                       | was observed in the window.                                            |
+// |                       | was observed in the window. Like every window field, from the pods     |
+// |                       | that have a window.                                                    |
 // | waitingRequests       | SUM of waiting (vLLM, SGLang) + SGLang PD queues that wait for work:   |
 // |                       | prefill bootstrap, decode prealloc, decode transfer (vLLM counts its   |
 // |                       | KV-transfer waits in num_requests_waiting too); Dynamo frontend:       |
@@ -27,11 +37,14 @@
 // | kvCacheUsage          | capacity-weighted mean sum(u_i C_i) / sum(C_i) when every reporting pod|
 // |                       | gives its capacity: that IS the role's used/total. Otherwise the plain |
 // |                       | mean, which equals it for same-sized pods (one template per role).     |
-// | readyReplicas         | number of pods that answered (absent when none did: unknown, since the |
-// |                       | caller cannot tell "no pods" from "all scrapes failed" here)           |
+// | readyReplicas         | number of pods that answered, first page included (absent when none   |
+// |                       | did: unknown, since the caller cannot tell "no pods" from "all scrapes |
+// |                       | failed" here)                                                          |
 // | desiredReplicas,      | not from engine metrics: the Kubernetes side fills them                |
 // | pendingReplicas       |                                                                        |
-// Additive gauges are all-or-nothing like the rate; a field no pod exports stays absent.
+// Additive gauges exist on every page, the first one included, so they are all-or-nothing: a pod that
+// does not export one makes the sum unknown (a partial sum would read as less load); a field no pod
+// exports stays absent.
 import type {
   CumulativeBucket,
   LatencyObservation,
@@ -61,6 +74,8 @@ export interface RoleAggregate {
   readonly observation: RoleObservation;
   /** For each engine-derived field left absent, why (for the log and the explanation). */
   readonly unknown: Readonly<Partial<Record<keyof RoleObservation, string>>>;
+  /** For each window field taken from only some of the pods, which were left out and why. */
+  readonly partial: Readonly<Partial<Record<keyof RoleObservation, string>>>;
   readonly extra: RoleExtras;
 }
 
@@ -73,39 +88,40 @@ type Mutable<T> = { -readonly [K in keyof T]?: T[K] };
 export function aggregateRole(pods: readonly PodWindow[]): RoleAggregate {
   const observation: Mutable<RoleObservation> = {};
   const unknown: Partial<Record<keyof RoleObservation, string>> = {};
+  const partial: Partial<Record<keyof RoleObservation, string>> = {};
   const put = <K extends keyof RoleObservation>(key: K, outcome: Outcome<ObservedValue<K>>): void => {
     if (outcome.ok) observation[key] = outcome.field as RoleObservation[K];
     else unknown[key] = outcome.reason;
   };
-  put(
+  const leftOut = withoutWindow(pods);
+  const putWindow = <K extends keyof RoleObservation>(key: K, outcome: Outcome<ObservedValue<K>>): void => {
+    put(key, outcome);
+    if (outcome.ok && leftOut !== undefined) partial[key] = leftOut;
+  };
+  putWindow(
     'requestRatePerS',
-    additive(pods, 'request rate', (p) => p.requestRatePerS, 'window'),
+    windowSum(pods, 'request rate', (p) => p.requestRatePerS),
   );
-  put('inputTokensMean', lengthMean(pods, 'inputTokens', 'promptTokens'));
-  put('inputTokensBuckets', lengthBuckets(pods));
-  put('outputTokensMean', lengthMean(pods, 'outputTokens', 'generationTokens'));
-  put('ttftMs', latency(pods, 'ttftSeconds'));
-  put('tpotMs', latency(pods, 'tpotSeconds'));
+  putWindow('inputTokensMean', lengthMean(pods, 'inputTokens', 'promptTokens'));
+  putWindow('inputTokensBuckets', lengthBuckets(pods));
+  putWindow('outputTokensMean', lengthMean(pods, 'outputTokens', 'generationTokens'));
+  putWindow('ttftMs', latency(pods, 'ttftSeconds'));
+  putWindow('tpotMs', latency(pods, 'tpotSeconds'));
   put(
     'waitingRequests',
-    additive(pods, 'waiting requests', (p) => waiting(p.gauges), 'scrape'),
+    gaugeSum(pods, 'waiting requests', (p) => waiting(p.gauges)),
   );
   put(
     'runningRequests',
-    additive(pods, 'running requests', (p) => p.gauges.runningRequests, 'scrape'),
+    gaugeSum(pods, 'running requests', (p) => p.gauges.runningRequests),
   );
   put(
     'activeConversations',
-    additive(
-      pods,
-      'inflight requests',
-      (p) => p.gauges.workerInflight ?? p.gauges.frontendInflight,
-      'scrape',
-    ),
+    gaugeSum(pods, 'inflight requests', (p) => p.gauges.workerInflight ?? p.gauges.frontendInflight),
   );
   put('kvCacheUsage', kvUsage(pods));
   put('readyReplicas', readyReplicas(pods));
-  return { observation, unknown, extra: extras(pods) };
+  return { observation, unknown, partial, extra: extras(pods) };
 }
 
 type ObservedValue<K extends keyof RoleObservation> =
@@ -117,9 +133,9 @@ function extras(pods: readonly PodWindow[]): RoleExtras {
   if (e2e.ok) extra.e2eMs = e2e.field;
   const queue = latency(pods, 'queueTimeSeconds');
   if (queue.ok) extra.queueTimeMs = queue.field;
-  const prompt = additive(pods, 'prompt tokens', (p) => p.ratesPerS.promptTokens, 'window');
+  const prompt = windowSum(pods, 'prompt tokens', (p) => p.ratesPerS.promptTokens);
   if (prompt.ok) extra.promptTokensPerS = prompt.field;
-  const generation = additive(pods, 'generation tokens', (p) => p.ratesPerS.generationTokens, 'window');
+  const generation = windowSum(pods, 'generation tokens', (p) => p.ratesPerS.generationTokens);
   if (generation.ok) extra.generationTokensPerS = generation.field;
   const ttftMean = meanLatencyMs(pods, 'ttftSeconds');
   if (ttftMean !== undefined) extra.ttftMeanMs = ttftMean;
@@ -161,27 +177,53 @@ function oldest(pods: readonly PodWindow[]): number {
   return Math.min(...pods.map((p) => p.scrapedAtMs));
 }
 
+function sum(values: readonly (number | undefined)[]): number {
+  return values.reduce<number>((total, value) => total + (value ?? 0), 0);
+}
+
 /**
- * A sum over every answering pod, or why not: no pod answered, none has it (no window yet for a
- * rate, not exported for a gauge), or some lack it.
+ * A gauge summed over every answering pod (each page has its gauges, the first one too), or why not:
+ * no pod answered, none exports it, or some do not.
  */
-function additive(
+function gaugeSum(
   pods: readonly PodWindow[],
   what: string,
   read: (pod: PodWindow) => number | undefined,
-  from: 'window' | 'scrape',
 ): Outcome<number> {
   if (pods.length === 0) return { ok: false, reason: 'no pod answered' };
   const values = pods.map(read);
-  const missing = pods.filter((_, i) => values[i] === undefined);
-  if (missing.length === pods.length)
-    return { ok: false, reason: from === 'window' ? noWindow(pods, what) : `no pod exports ${what}` };
-  if (missing.length > 0)
-    return { ok: false, reason: `${missing.length} of ${pods.length} pods have no ${what} yet` };
-  return {
-    ok: true,
-    field: { value: values.reduce<number>((a, b) => a + (b ?? 0), 0), atMs: oldest(pods) },
-  };
+  const missing = values.filter((v) => v === undefined).length;
+  if (missing === pods.length) return { ok: false, reason: `no pod exports ${what}` };
+  if (missing > 0) return { ok: false, reason: `${missing} of ${pods.length} pods do not export ${what}` };
+  return { ok: true, field: { value: sum(values), atMs: oldest(pods) } };
+}
+
+/**
+ * A rate summed over the pods that have a window; pods without one (first page, restart) are left out.
+ * Unknown when no pod has a window, or when a pod with a window lacks the rate (it does not export the
+ * counter: leaving it out would read as less load for good).
+ */
+function windowSum(
+  pods: readonly PodWindow[],
+  what: string,
+  read: (pod: PodWindow) => number | undefined,
+): Outcome<number> {
+  const windowed = pods.filter((p) => p.noWindowReason === undefined);
+  if (windowed.length === 0) return { ok: false, reason: noWindow(pods, what) };
+  const values = windowed.map(read);
+  const lacking = values.filter((v) => v === undefined).length;
+  if (lacking === windowed.length) return { ok: false, reason: `no pod exports ${what}` };
+  if (lacking > 0)
+    return { ok: false, reason: `${lacking} of ${windowed.length} pods with a window have no ${what}` };
+  return { ok: true, field: { value: sum(values), atMs: oldest(windowed) } };
+}
+
+/** What a window field leaves out, e.g. "from 5 of 6 pods: 1 without a window yet (...)"; else undefined. */
+function withoutWindow(pods: readonly PodWindow[]): string | undefined {
+  const left = pods.filter((p) => p.noWindowReason !== undefined);
+  if (left.length === 0 || left.length === pods.length) return undefined;
+  const reasons = [...new Set(left.map((p) => p.noWindowReason))];
+  return `from ${pods.length - left.length} of ${pods.length} pods: ${left.length} without a window yet (${reasons.join('; ')})`;
 }
 
 /**

@@ -7,7 +7,8 @@ import {
   rfc3339Seconds,
   type MetricRequest,
 } from '../../../src/serving/external-metrics/metric-answer.js';
-import { seconds, t0 } from '../../helpers/spec.js';
+import type { Observation } from '../../../src/decision/types.js';
+import { observedAt, seconds, t0 } from '../../helpers/spec.js';
 import { publishedPolicy } from './published.js';
 
 function boardWith(...entries: ReturnType<typeof publishedPolicy>[]): DecisionBoard {
@@ -158,6 +159,72 @@ describe('answerMetricRequest', () => {
       reason,
     });
     expect(answer.status.message).toContain(message);
+  });
+
+  describe('a held role: a hold decided on fresh data is a decision', () => {
+    // Prefill has 5 Ready replicas; each case takes away or ages what the decision needs.
+    const load = { prefillLoad: 2.5, decodeLoad: 4, ready: { prefill: 5 } };
+    const withoutRate = (o: Observation): Observation => {
+      const { requestRatePerS: _dropped, ...prefill } = o.roles.prefill;
+      return { roles: { ...o.roles, prefill } };
+    };
+    const measuredNothing = (o: Observation): Observation => {
+      const { readyReplicas } = o.roles.prefill;
+      return { roles: { ...o.roles, prefill: readyReplicas === undefined ? {} : { readyReplicas } } };
+    };
+    const aged = (o: Observation): Observation => {
+      const old = observedAt(o, t0 - seconds(61));
+      return { roles: { ...o.roles, prefill: old.roles.prefill } };
+    };
+    const agedWithoutRate = (o: Observation): Observation => withoutRate(aged(o));
+    it.each([
+      {
+        name: 'held on a missing rate beside fresh gauges (no pod has a window yet): the held count',
+        observe: withoutRate,
+        boundBy: 'missing-metrics',
+        want: { ok: true, value: '5' },
+      },
+      {
+        name: 'held on stale data: 503',
+        observe: aged,
+        boundBy: 'stale-metrics',
+        want: { ok: false, message: 'prefill holds at 5 replicas on stale data: ' },
+      },
+      {
+        name: 'held on stale data with a field also missing: 503, stale names the hold',
+        observe: agedWithoutRate,
+        boundBy: 'stale-metrics',
+        want: { ok: false, message: 'prefill holds at 5 replicas on stale data: ' },
+      },
+      {
+        name: 'held with nothing measured (the source did not answer): 503',
+        observe: measuredNothing,
+        boundBy: 'missing-metrics',
+        want: { ok: false, message: 'prefill holds at 5 replicas with nothing measured: ' },
+      },
+    ])('$name', ({ observe, boundBy, want }) => {
+      const entry = publishedPolicy({ load, observe });
+      expect(entry.decision?.roles.prefill.boundBy).toBe(boundBy);
+      const answer = answerMetricRequest(boardWith(entry), request());
+      if (want.ok) {
+        expect(answer.ok && answer.list.items[0]?.value).toBe(want.value);
+        // The other role decided as usual.
+        const decode = answerMetricRequest(boardWith(entry), request({ metric: 'decode-desired-replicas' }));
+        expect(decode.ok && decode.list.items[0]?.value).toBe('4');
+      } else {
+        expect(!answer.ok && answer.status).toMatchObject({ code: 503, reason: 'ServiceUnavailable' });
+        expect(!answer.ok && answer.status.message).toContain(want.message);
+      }
+    });
+
+    it('serves the held count only while the decision is fresh: 503 once the loop stops refreshing it', () => {
+      const entry = publishedPolicy({ load, observe: withoutRate });
+      const answer = answerMetricRequest(boardWith(entry), request({ nowMs: t0 + seconds(600) }));
+      expect(!answer.ok && answer.status).toMatchObject({ code: 503 });
+      expect(!answer.ok && answer.status.message).toContain(
+        'the last decision for default/chat is 600 s old',
+      );
+    });
   });
 
   it("answers a policy without a decision yet with 503 and readMetric's message", () => {

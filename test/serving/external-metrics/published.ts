@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A published policy with a real decision, so metric reads go through `readMetric` as in production.
 import { decide } from '../../../src/decision/decide.js';
-import type { EpochMs } from '../../../src/decision/types.js';
+import type { EpochMs, Observation } from '../../../src/decision/types.js';
 import type { PublishedPolicy } from '../../../src/loop/board.js';
 import { makeObservation, makeSpec, t0, type LoadShape } from '../../helpers/spec.js';
 
@@ -13,6 +13,8 @@ export interface PublishedOptions {
   readonly load?: LoadShape;
   /** Publish the spec only, as before the first tick. */
   readonly withoutDecision?: boolean;
+  /** Changes the observation before the decision is made from it (drop or age fields). */
+  readonly observe?: (observation: Observation) => Observation;
 }
 
 /**
@@ -24,10 +26,11 @@ export function publishedPolicy(options: PublishedOptions = {}): PublishedPolicy
   const namespace = options.namespace ?? 'default';
   const atMs = options.atMs ?? t0;
   const spec = makeSpec({ name, namespace });
-  const observation = makeObservation(
+  const measured = makeObservation(
     atMs,
     options.load ?? { prefillLoad: 2.5, decodeLoad: 4, ttftMs: 300, tpotMs: 40 },
   );
+  const observation = options.observe?.(measured) ?? measured;
   const base = { namespace, name, spec, intervalS: 15, publishedAtMs: atMs };
   if (options.withoutDecision === true) return base;
   return { ...base, observation, decision: decide(spec, observation, { roles: {} }, atMs).decision };

@@ -43,6 +43,8 @@ export interface PolicyShape {
   /** Publish the spec only: no tick has finished yet. */
   readonly noDecision?: boolean;
   readonly atMs?: EpochMs;
+  /** Changes the observation before the decision is made from it (drop or age fields). */
+  readonly observe?: (observation: Observation) => Observation;
 }
 
 /** Publishes a policy whose decision is a real decide() of `load` at `atMs`, scale to zero allowed. */
@@ -55,9 +57,10 @@ export function publishPolicy(board: DecisionBoard, shape: PolicyShape = {}): Pu
     roles: { prefill: { minReplicas: 0 }, decode: { minReplicas: 0 } },
   });
   const base = makeObservation(atMs, { ready: { prefill: 0, decode: 0 }, ...shape.load });
-  const observation: Observation = {
+  const built: Observation = {
     roles: { prefill: base.roles.prefill, decode: { ...base.roles.decode, ...shape.decode } },
   };
+  const observation = shape.observe?.(built) ?? built;
   const entry: PublishedPolicy = {
     namespace: spec.namespace,
     name: spec.name,

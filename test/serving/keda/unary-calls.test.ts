@@ -5,7 +5,8 @@ import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScaledObjectRef } from '../../../src/serving/keda/proto.js';
 import { kedaMetricNamePattern } from '../../../src/serving/keda/metric-name.js';
-import { seconds, t0 } from '../../helpers/spec.js';
+import type { Observation } from '../../../src/decision/types.js';
+import { observedAt, seconds, t0 } from '../../helpers/spec.js';
 import {
   callError,
   publishPolicy,
@@ -108,6 +109,46 @@ describe('GetMetrics', () => {
     const metricName = await metricNameOf(ref);
     const response = await harness.client.getMetrics({ scaledObjectRef: ref, metricName });
     expect(response.metricValues).toEqual([{ metricName, ...want }]);
+  });
+
+  describe('a held role: a hold decided on fresh data is a decision', () => {
+    // Prefill has 5 Ready replicas; each case takes away or ages what its decision needs.
+    const load = { prefillLoad: 2, ready: { prefill: 5 } };
+    const withoutRate = (o: Observation): Observation => {
+      const { requestRatePerS: _dropped, ...prefill } = o.roles.prefill;
+      return { roles: { ...o.roles, prefill } };
+    };
+    const aged = (o: Observation): Observation => ({
+      roles: { ...o.roles, prefill: observedAt(o, t0 - seconds(61)).roles.prefill },
+    });
+    const ref = triggerRef({ policy: 'chat', role: 'prefill' });
+
+    it('answers a hold on a missing rate beside fresh gauges with the held replica count', async () => {
+      const entry = publishPolicy(harness.board, { load, observe: withoutRate });
+      expect(entry.decision?.roles.prefill.boundBy).toBe('missing-metrics');
+      const metricName = await metricNameOf(ref);
+      const response = await harness.client.getMetrics({ scaledObjectRef: ref, metricName });
+      expect(response.metricValues).toEqual([{ metricName, metricValue: 5, metricValueFloat: 5 }]);
+      expect(await harness.client.isActive(ref)).toEqual({ result: true });
+    });
+
+    it('is UNAVAILABLE for a hold on stale data: KEDA’s fallback may take over', async () => {
+      const entry = publishPolicy(harness.board, { load, observe: aged });
+      expect(entry.decision?.roles.prefill.boundBy).toBe('stale-metrics');
+      const metricName = await metricNameOf(ref);
+      const error = await callError(harness.client.getMetrics({ scaledObjectRef: ref, metricName }));
+      expect(error.code).toBe(status.UNAVAILABLE);
+      expect(error.details).toContain('prefill holds at 5 replicas on stale data: ');
+    });
+
+    it('is UNAVAILABLE for the same held count once the decision is older than the loop explains', async () => {
+      publishPolicy(harness.board, { load, observe: withoutRate });
+      harness.clock.nowMs = t0 + seconds(61);
+      const metricName = await metricNameOf(ref);
+      const error = await callError(harness.client.getMetrics({ scaledObjectRef: ref, metricName }));
+      expect(error.code).toBe(status.UNAVAILABLE);
+      expect(error.details).toContain('the last decision for default/chat is 61 s old');
+    });
   });
 
   it('rejects a metric name that is not the trigger’s with INVALID_ARGUMENT', async () => {

@@ -186,16 +186,6 @@ describe('aggregateRole sums, weights and leaves unknowns absent', () => {
     expect(unknown.requestRatePerS).toBe('no window yet: first scrape of this pod: no rate yet');
   });
 
-  it('makes a summed rate unknown while one pod has no window yet, rather than reading a drop', () => {
-    const warm = windowPod(ttftPod(0, [0, 0, 0, 0], 0, t0), ttftPod(30, [30, 30, 30, 30], 1, t1));
-    const fresh = windowPod(undefined, ttftPod(500, [500, 500, 500, 500], 20, t1));
-    const { observation, unknown } = aggregateRole([warm, fresh]);
-    expect('requestRatePerS' in observation).toBe(false);
-    expect(unknown.requestRatePerS).toBe('1 of 2 pods have no request rate yet');
-    expect(observation.ttftMs?.value.quantilesMs?.p50).toBeCloseTo(50, 9); // a sample of the role's requests
-    expect(observation.readyReplicas?.value).toBe(2);
-  });
-
   it('gives a known zero request rate and unknown latency when no pod saw traffic', () => {
     const idle = windowPod(ttftPod(7, [7, 7, 7, 7], 1, t0), ttftPod(7, [7, 7, 7, 7], 1, t1));
     const { observation, unknown } = aggregateRole([idle, idle]);
@@ -210,6 +200,127 @@ describe('aggregateRole sums, weights and leaves unknowns absent', () => {
     expect(unknown.readyReplicas).toBe('no pod answered');
     expect(unknown.requestRatePerS).toBe('no pod answered');
     expect(unknown.kvCacheUsage).toBe('no pod answered');
+  });
+});
+
+/** A vLLM pod between two scrapes 15 s apart: `served` requests of 1,000 tokens, `running` now. */
+function vllmWindow(pod: {
+  readonly served: number;
+  readonly running: number;
+  /** No previous scrape: the pod's first page. */
+  readonly firstPage?: boolean;
+  /** The process started again between the scrapes. */
+  readonly restarted?: boolean;
+}): PodWindow {
+  const idle: VllmState = {
+    startS: t0 / 1000 - 3_600,
+    success: 0,
+    prompt: 0,
+    generation: 0,
+    waiting: 0,
+    running: 0,
+    kv: 0.2,
+    ttft: [0, 0, 0, 0],
+    ttftSum: 0,
+    isl: { count: 0, sum: 0 },
+  };
+  const now: VllmState = {
+    ...idle,
+    ...(pod.restarted === true ? { startS: t1 / 1000 - 5 } : {}),
+    success: pod.served,
+    prompt: pod.served * 1_000,
+    running: pod.running,
+    ttft: [pod.served, pod.served, pod.served, pod.served],
+    ttftSum: pod.served * 0.05,
+    isl: { count: pod.served, sum: pod.served * 1_000 },
+  };
+  const before = sampleOf(vllmFromPage(vllmPage(idle), { scrapedAtMs: t0 }));
+  const after = sampleOf(vllmFromPage(vllmPage(now), { scrapedAtMs: t1 }));
+  return windowPod(pod.firstPage === true ? undefined : before, after);
+}
+
+describe('aggregateRole: a new replica never blinds the role', () => {
+  const firstScrape = 'first scrape of this pod: no rate yet';
+  const restart = 'pod restarted (process start time changed): no rate yet';
+  it.each([
+    {
+      name: 'every pod has a window: all of them count, nothing is partial',
+      pods: [vllmWindow({ served: 30, running: 4 }), vllmWindow({ served: 60, running: 6 })],
+      ratePerS: 90 / 15,
+      running: 10,
+      partial: undefined,
+      unknownRate: undefined,
+    },
+    {
+      name: 'a pod on its first page: rates and latencies from the others, its gauges count at once',
+      pods: [
+        vllmWindow({ served: 30, running: 4 }),
+        vllmWindow({ served: 60, running: 6 }),
+        vllmWindow({ served: 500, running: 9, firstPage: true }),
+      ],
+      ratePerS: 90 / 15,
+      running: 19,
+      partial: `from 2 of 3 pods: 1 without a window yet (${firstScrape})`,
+      unknownRate: undefined,
+    },
+    {
+      name: 'a restarted pod: left out of the window fields until its next page',
+      pods: [vllmWindow({ served: 30, running: 4 }), vllmWindow({ served: 7, running: 2, restarted: true })],
+      ratePerS: 30 / 15,
+      running: 6,
+      partial: `from 1 of 2 pods: 1 without a window yet (${restart})`,
+      unknownRate: undefined,
+    },
+    {
+      name: 'one new and one restarted pod beside a warm one: both reasons named',
+      pods: [
+        vllmWindow({ served: 30, running: 4 }),
+        vllmWindow({ served: 9, running: 1, firstPage: true }),
+        vllmWindow({ served: 7, running: 2, restarted: true }),
+      ],
+      ratePerS: 30 / 15,
+      running: 7,
+      partial: `from 1 of 3 pods: 2 without a window yet (${firstScrape}; ${restart})`,
+      unknownRate: undefined,
+    },
+    {
+      name: 'every pod is new: window fields are missing, gauges are known',
+      pods: [
+        vllmWindow({ served: 30, running: 4, firstPage: true }),
+        vllmWindow({ served: 60, running: 6, firstPage: true }),
+      ],
+      ratePerS: undefined,
+      running: 10,
+      partial: undefined,
+      unknownRate: `no window yet: ${firstScrape}`,
+    },
+  ])('$name', ({ pods, ratePerS, running, partial, unknownRate }) => {
+    const { observation, unknown, partial: leftOut } = aggregateRole(pods);
+    expect(observation.requestRatePerS?.value).toBe(ratePerS);
+    expect(unknown.requestRatePerS).toBe(unknownRate);
+    expect(observation.runningRequests?.value).toBe(running);
+    expect(observation.kvCacheUsage?.value).toBeCloseTo(0.2, 12);
+    expect(observation.readyReplicas?.value).toBe(pods.length);
+    for (const field of ['requestRatePerS', 'inputTokensMean', 'ttftMs'] as const) {
+      expect(leftOut[field]).toBe(partial);
+      expect(field in observation).toBe(ratePerS !== undefined);
+    }
+    if (ratePerS !== undefined) {
+      expect(observation.inputTokensMean?.value).toBeCloseTo(1_000, 9);
+      // The TTFT histogram holds the windowed requests only: a new pod's lifetime count is no window.
+      expect(observation.ttftMs?.value.buckets?.at(-1)?.count).toBeCloseTo(ratePerS * 15, 9);
+    }
+  });
+
+  it('still makes the rate unknown when a pod with a window exports no request count', () => {
+    const counted = windowPod(ttftPod(0, [0, 0, 0, 0], 0, t0), ttftPod(30, [30, 30, 30, 30], 1, t1));
+    const uncounted = windowPod(
+      { engine: 'vllm', scrapedAtMs: t0, counters: {}, gauges: {}, histograms: {} },
+      { engine: 'vllm', scrapedAtMs: t1, counters: {}, gauges: {}, histograms: {} },
+    );
+    const { observation, unknown } = aggregateRole([counted, uncounted]);
+    expect('requestRatePerS' in observation).toBe(false);
+    expect(unknown.requestRatePerS).toBe('1 of 2 pods with a window have no request rate');
   });
 });
 
