@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // A day with noise: the 24 h diurnal curve (trough 0.25x at 04:00, as the day-shape transform) times
-// an independent lognormal factor per minute. Real daily traffic is never the smooth curve; minute-to-
-// minute swings of tens of percent (Azure Functions traces, Shahrad et al., USENIX ATC 2020, Fig. 5)
-// are what a forecaster must not chase.
+// an independent lognormal factor per minute. Real daily traffic is never the smooth curve (the Azure
+// Functions traces of Shahrad et al., "Serverless in the Wild", USENIX ATC 2020, show a daily pattern
+// under large short-term variation); minute-to-minute swings of tens of percent are what a forecaster
+// must follow at the day's pace without chasing each one.
 import { dayCurve, defaultDiurnalCurve, levelAtHour } from '../day-curve.js';
 import { poissonArrivalsMs } from './arrivals.js';
 import { show, sizedRequests, type WorkloadFamily } from './family.js';

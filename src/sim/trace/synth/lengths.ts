@@ -61,9 +61,10 @@ export function paretoTailed(
  * (github.com/Azure/AzurePublicDataset, AzureLLMInferenceDataset2023.md; Splitwise, Patel et al.,
  * ISCA 2024, §III): code prompts median 1,469 and mean 2,048 tokens with answers median 13, mean 28
  * (measured on AzureLLMInferenceTrace_code.csv); conversation prompts median 1,020 with answers median
- * 129 (the paper's Fig. 3), mean assumed 1.25x the median. `long-context` follows Mooncake's
+ * 129 as the paper reports them, the means assumed 1.25x the medians. `long-context` follows Mooncake's
  * conversation trace (github.com/kvcache-ai/Mooncake, FAST25-release/traces/conversation_trace.jsonl):
- * prompts median 6,909, mean 12,035; answers median 350, mean 343 (narrow, so a small sigma).
+ * prompts median 6,909, mean 12,035; answers median 350, mean 343, a narrow spread that a lognormal
+ * (whose mean exceeds its median) can only approach: median 350, sigma 0.25.
  */
 export const lengthMixes = {
   code: {

@@ -13,6 +13,8 @@ export const synthPrefix = 'synth:';
 /** Default seed and peak rate (req/s) of every family: sized for the 8B H200 profile, long prompts. */
 export const defaultSeed = 1;
 export const defaultRatePerS = 20;
+/** Most requests a spec may ask for: about 10 times the largest suite case, a few hundred MB. */
+export const maxRequests = 5_000_000;
 
 export interface SynthSpec extends FamilyOptions {
   readonly family: WorkloadFamily;
@@ -49,6 +51,10 @@ export function synthSpecOf(familyName: string, texts: SynthTexts): ParsedSynth 
   if (durationS === undefined || durationS < minS || durationS > maxS)
     return fail(
       `duration of ${family.name} must be a duration from ${minS}s to ${maxS}s like ${family.defaults.durationS / 60}m, got ${JSON.stringify(texts.duration)}`,
+    );
+  if (ratePerS * durationS > maxRequests)
+    return fail(
+      `rate x duration must be at most ${maxRequests} requests (the trace is held in memory), got ${ratePerS} req/s over ${durationS} s`,
     );
   const lengths = texts.lengths === undefined ? family.defaults.lengths : lengthMix(texts.lengths);
   if (lengths === undefined)

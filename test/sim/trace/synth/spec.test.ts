@@ -33,6 +33,10 @@ describe('parseSynthSource', () => {
       'synth:fast-day?duration=1h',
       'duration of fast-day must be a duration from 900s to 1200s like 18m, got "1h"',
     ],
+    [
+      'synth:diurnal-noise?rate=100&duration=24h',
+      'rate x duration must be at most 5000000 requests (the trace is held in memory), got 100 req/s over 86400 s',
+    ],
     ['synth:mmpp?lengths=huge', 'lengths must be one of code, conversation, long-context, got "huge"'],
     ['synth:mmpp?burst=2', 'unknown option "burst=2"; takes seed=, rate=, duration=, lengths='],
     ['synth:mmpp?seed', 'unknown option "seed"; takes seed=, rate=, duration=, lengths='],
