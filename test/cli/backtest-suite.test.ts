@@ -120,6 +120,9 @@ describe('pdscaler backtest --suite smoke', () => {
       }
       expect(text).toContain('slice 0-600 s, re-based to start at 0');
       expect(text).toContain('synthetic mmpp (seed 16): 2-state MMPP over 600 s');
+      expect(text).toMatch(
+        /<h3>Per workload family<\/h3>.*<th scope="row">mmpp<\/th><td>tuning<\/td><td class="num">1<\/td>/,
+      );
       expect(text).toContain("--trace 'synth:mmpp?seed=16&amp;rate=8&amp;duration=10m'");
 
       const after = readFileSync(docs, 'utf8');

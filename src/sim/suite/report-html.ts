@@ -10,10 +10,10 @@ import { oracleDefinition } from '../oracle.js';
 import { escapeHtml } from '../report/escape.js';
 import { summaryTable } from '../report/summary-table.js';
 import type { SystemResult } from '../result.js';
-import { percent, perGpuHour, spanOfTime, times } from './figures.js';
-import type { CaseRun, SuiteRun } from './runner.js';
-import type { CaseTargets, SuiteTargets, TargetCheck } from './targets.js';
 import { isSynthSource } from '../trace/synth/spec.js';
+import { percent, perGpuHour, pp, spanOfTime, times } from './figures.js';
+import type { CaseRun, SuiteRun } from './runner.js';
+import type { CaseTargets, FamilyFigures, SuiteTargets, TargetCheck } from './targets.js';
 
 const STYLE = `
 body { font-family: 'DejaVu Sans', system-ui, sans-serif; color: #222; margin: 24px; max-width: 1360px; }
@@ -69,6 +69,21 @@ function pdscalerRow(c: CaseTargets): string {
     `<td class="num">${c.directionChanges.prefill} / ${c.directionChanges.decode}</td>`,
     `<td>${dominatedBy === '' ? '—' : escapeHtml(dominatedBy)}</td>`,
     ...c.checks.map((k) => metCell(k.met)),
+  ];
+  return `<tr>${cells.join('')}</tr>`;
+}
+
+function familyRow(f: FamilyFigures): string {
+  const cells = [
+    `<th scope="row">${escapeHtml(f.family)}</th>`,
+    `<td>${escapeHtml(f.split)}</td>`,
+    ...[
+      String(f.cases),
+      pp(f.meanAttainmentGap),
+      times(f.meanOracleRatio),
+      String(f.maxDirectionChanges),
+      `${f.casesMissing} of ${f.cases}`,
+    ].map((text) => `<td class="num">${text}</td>`),
   ];
   return `<tr>${cells.join('')}</tr>`;
 }
@@ -226,6 +241,19 @@ ${table(
     ...(targets.cases[0]?.checks.map((k) => escapeHtml(k.target)) ?? []),
   ],
   targets.cases.map(pdscalerRow),
+)}
+<h3>Per workload family</h3>
+${table(
+  [
+    'Family',
+    'Split',
+    'Cases',
+    'Mean gap to the oracle’s both SLOs',
+    'Mean GPU-hours × oracle',
+    'Max direction changes / 10 min',
+    'Cases missing a target',
+  ],
+  targets.families.map(familyRow),
 )}
 </section>
 <section><h2>Every system on every case</h2>
