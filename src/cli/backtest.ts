@@ -382,7 +382,7 @@ async function runSuiteCommand(
     io.stderr(`${error.message}\n`);
     return error.reason === 'inputs' ? ExitCode.invalid : ExitCode.internal;
   }
-  const targets = evaluateSuite(run.cases.map((c) => ({ id: c.case.id, label: c.case.label, data: c.data })));
+  const targets = evaluateSuite(run.cases.map((c) => ({ ...c.case, data: c.data })));
   const generatedAt = new Date(io.nowMs()).toISOString();
   if (options.report !== undefined)
     writeFileSync(

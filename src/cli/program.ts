@@ -8,6 +8,9 @@ import { ExitCode, type CliIo } from './io.js';
 import { runPlan } from './plan.js';
 import { runScrape } from './scrape.js';
 import { runServe } from './serve.js';
+import { runTraceSynth } from './trace-synth.js';
+import { familyNames, workloadFamilies } from '../sim/trace/synth/families.js';
+import { lengthMixNames } from '../sim/trace/synth/lengths.js';
 import { runValidate } from './validate.js';
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
@@ -111,6 +114,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         tracesDir?: string;
       }) => {
         exitCode = await runBacktestCommand({ ...opts, ...loadOptions() }, io);
+      },
+    );
+  program
+    .command('trace')
+    .description('work with request traces')
+    .command('synth')
+    .description(
+      `write a synthetic trace as Mooncake JSONL; families: ${workloadFamilies.map((f) => `${f.name} (${f.summary})`).join('; ')}`,
+    )
+    .argument('<family>', familyNames.join(', '))
+    .requiredOption('--out <file>', 'the JSONL file to write (must not exist)')
+    .option('--seed <n>', 'integer >= 0 fixing every random draw (default 1)')
+    .option('--rate <req/s>', "the family's peak request rate (default 20)")
+    .option('--duration <duration>', "trace length like 30m (default: the family's)")
+    .option(
+      '--lengths <mix>',
+      `prompt/output length mix: ${lengthMixNames.join(', ')} (default: the family's)`,
+    )
+    .action(
+      (
+        family: string,
+        opts: { out: string; seed?: string; rate?: string; duration?: string; lengths?: string },
+      ) => {
+        exitCode = runTraceSynth(family, opts, io);
       },
     );
   program

@@ -104,7 +104,12 @@ describe('pdscaler backtest --suite smoke', () => {
         expect(c.summary.results.map((x) => x.name)).toEqual([...SystemNames]);
         expect(c.targets.checks).toHaveLength(4);
       }
-      expect(json.targets.checks.map((k) => k.target)).toContain('mean both SLOs >= 99.00%');
+      expect(json.targets.checks.map((k) => k.target)).toContain('mean GPU-h <= 1.15x oracle');
+      expect(json.targets.families.map((f) => [f.family, f.split])).toEqual([
+        ['mooncake', 'tuning'],
+        ['azure-code', 'tuning'],
+        ['mmpp', 'tuning'],
+      ]);
 
       const html = readFileSync(report, 'utf8');
       const text = html.replace(/\s+/g, ' ').replaceAll('&gt;', '>').replaceAll('&#39;', "'");
@@ -114,6 +119,11 @@ describe('pdscaler backtest --suite smoke', () => {
         expect(text).toContain(`prefill ${c.coldStartS.prefill} s, decode ${c.coldStartS.decode} s`);
       }
       expect(text).toContain('slice 0-600 s, re-based to start at 0');
+      expect(text).toContain('synthetic mmpp (seed 16): 2-state MMPP over 600 s');
+      expect(text).toMatch(
+        /<h3>Per workload family<\/h3>.*<th scope="row">mmpp<\/th><td>tuning<\/td><td class="num">1<\/td>/,
+      );
+      expect(text).toContain("--trace 'synth:mmpp?seed=16&amp;rate=8&amp;duration=10m'");
 
       const after = readFileSync(docs, 'utf8');
       const outside = (doc: string) => [
@@ -126,8 +136,9 @@ describe('pdscaler backtest --suite smoke', () => {
       for (const c of json.cases) expect(section).toContain(c.label);
       const targets =
         after.split('<!-- eval-targets:begin -->')[1]?.split('<!-- eval-targets:end -->')[0] ?? '';
-      expect(targets).toContain('Suite `smoke`: 3 cases, every system; 2 workers, wall time');
-      expect(targets).toContain('| mean both SLOs >= 99.00%');
+      expect(targets).toContain('Suite `smoke`: 4 cases, every system; 2 workers, wall time');
+      expect(targets).toContain("| mean gap to the oracle's both SLOs <= 0.30 pp");
+      expect(targets).toMatch(/\| mmpp +\| tuning +\| +1 \|/);
     },
   );
 });

@@ -11,6 +11,7 @@ import { formatIssue } from '../../policy/issue.js';
 import { loadPolicyFile, readNamedProfile } from '../../policy/load.js';
 import type { BacktestInput } from '../backtest.js';
 import { dynamoFleetProfile } from '../fleet/latency-model.js';
+import { isSynthSource, parseSynthSource } from '../trace/synth/spec.js';
 import { parseTransformSpec, readTransformedTrace, type TransformStep } from '../trace/transform-spec.js';
 import type { Trace } from '../trace/types.js';
 import type { SuiteCase } from './cases.js';
@@ -63,8 +64,17 @@ function transformSteps(c: SuiteCase): TransformStep[] {
   });
 }
 
-/** The trace file of a case, before any transform. */
-export const caseTracePath = (c: SuiteCase, files: CaseFiles): string => resolve(files.tracesDir, c.trace);
+/** The trace file of a case, before any transform, or its synthetic source as it is. */
+export const caseTracePath = (c: SuiteCase, files: CaseFiles): string =>
+  isSynthSource(c.trace) ? c.trace : resolve(files.tracesDir, c.trace);
+
+/** What is wrong with a case's trace source (a missing file, a bad synthetic source), if anything. */
+function traceProblem(c: SuiteCase, files: CaseFiles): string | undefined {
+  const path = caseTracePath(c, files);
+  if (!isSynthSource(path)) return existsSync(path) ? undefined : `trace ${path} does not exist`;
+  const parsed = parseSynthSource(path);
+  return parsed.ok ? undefined : `case ${c.id}: trace ${path}: ${parsed.message}`;
+}
 
 /** The case's trace with its transforms applied; a bad file or transform throws CaseInputError. */
 export async function loadCaseTrace(c: SuiteCase, files: CaseFiles): Promise<Trace> {
@@ -86,8 +96,8 @@ export function caseProblems(cases: readonly SuiteCase[], files: CaseFiles): str
     if (!profile.ok) problems.push(profile.message);
   }
   for (const c of firstBy(cases, (x) => x.trace)) {
-    const path = caseTracePath(c, files);
-    if (!existsSync(path)) problems.push(`trace ${path} does not exist`);
+    const problem = traceProblem(c, files);
+    if (problem !== undefined) problems.push(problem);
   }
   for (const c of firstBy(cases, (x) => x.policy)) {
     const policy = loadCasePolicy(c, files);

@@ -14,6 +14,8 @@ export interface CaseOverrides {
   readonly ratioBandOfOracleMedian?: { readonly min: number; readonly max: number };
 }
 
+export type CaseSplit = 'tuning' | 'held-out';
+
 export interface SuiteCase {
   /** Stable and unique within the suite, e.g. `mooncake-8b-day-x10-cs120`. */
   readonly id: string;
@@ -21,8 +23,18 @@ export interface SuiteCase {
   readonly label: string;
   /** Policy file, relative to the repository root. */
   readonly policy: string;
-  /** Trace file name inside the traces directory. */
+  /**
+   * Trace file name inside the traces directory, or a synthetic source generated in process
+   * (`synth:FAMILY?seed=N&rate=R&duration=D`, src/sim/trace/synth/spec.ts).
+   */
   readonly trace: string;
+  /** The workload family the case belongs to, for the per-family figures: `mooncake`, `mmpp`, ... */
+  readonly family: string;
+  /**
+   * `tuning`: defaults may be chosen on this family; `held-out`: only reported, never tuned on, so it
+   * stands for traffic pdscaler has not seen.
+   */
+  readonly split: CaseSplit;
   /** `--transform` specs (src/sim/trace/transform-spec.ts), applied in order; none is the trace as recorded. */
   readonly transforms: readonly string[];
   /** Named profile the simulated engines follow (src/policy/profiles.ts). */

@@ -17,3 +17,7 @@ export function spanOfTime(seconds: number): string {
   const minutes = Math.floor(s / 60);
   return minutes === 0 ? `${s} s` : `${minutes} min ${s % 60} s (${s} s)`;
 }
+
+/** A difference of shares in percentage points: 0.0123 -> "1.23 pp"; "-" when there is no figure. */
+export const pp = (fraction: number): string =>
+  Number.isFinite(fraction) ? `${(fraction * 100).toFixed(2)} pp` : '-';

@@ -10,9 +10,10 @@ import { oracleDefinition } from '../oracle.js';
 import { escapeHtml } from '../report/escape.js';
 import { summaryTable } from '../report/summary-table.js';
 import type { SystemResult } from '../result.js';
-import { percent, perGpuHour, spanOfTime, times } from './figures.js';
+import { isSynthSource } from '../trace/synth/spec.js';
+import { percent, perGpuHour, pp, spanOfTime, times } from './figures.js';
 import type { CaseRun, SuiteRun } from './runner.js';
-import type { CaseTargets, SuiteTargets, TargetCheck } from './targets.js';
+import type { CaseTargets, FamilyFigures, SuiteTargets, TargetCheck } from './targets.js';
 
 const STYLE = `
 body { font-family: 'DejaVu Sans', system-ui, sans-serif; color: #222; margin: 24px; max-width: 1360px; }
@@ -58,15 +59,31 @@ function checkRows(checks: readonly TargetCheck[]): string[] {
 const anchor = (id: string): string => `case-${id}`;
 
 function pdscalerRow(c: CaseTargets): string {
-  const best = c.bestBaseline;
+  const dominatedBy = c.dominatedBy.map((d) => d.name).join(', ');
   const cells = [
     `<th scope="row"><a href="#${escapeHtml(anchor(c.id))}">${escapeHtml(c.label)}</a></th>`,
+    `<td>${escapeHtml(c.split)}</td>`,
     `<td class="num">${percent(c.both)}</td>`,
+    `<td class="num">${percent(c.oracleBoth)}</td>`,
     `<td class="num">${times(c.oracleRatio)}</td>`,
     `<td class="num">${c.directionChanges.prefill} / ${c.directionChanges.decode}</td>`,
-    `<td class="num">${perGpuHour(c.goodputPerGpuHour)}</td>`,
-    `<td>${best === undefined ? '—' : `${escapeHtml(best.name)} ${perGpuHour(best.goodputPerGpuHour)}`}</td>`,
+    `<td>${dominatedBy === '' ? '—' : escapeHtml(dominatedBy)}</td>`,
     ...c.checks.map((k) => metCell(k.met)),
+  ];
+  return `<tr>${cells.join('')}</tr>`;
+}
+
+function familyRow(f: FamilyFigures): string {
+  const cells = [
+    `<th scope="row">${escapeHtml(f.family)}</th>`,
+    `<td>${escapeHtml(f.split)}</td>`,
+    ...[
+      String(f.cases),
+      pp(f.meanAttainmentGap),
+      times(f.meanOracleRatio),
+      String(f.maxDirectionChanges),
+      `${f.casesMissing} of ${f.cases}`,
+    ].map((text) => `<td class="num">${text}</td>`),
   ];
   return `<tr>${cells.join('')}</tr>`;
 }
@@ -127,7 +144,8 @@ function chartsCommand(run: CaseRun, tracesDir: string): string {
   const args = [
     'npx pdscaler backtest',
     `--policy ${c.policy}`,
-    `--trace ${join(tracesDir, c.trace)}`,
+    // A synthetic source holds ? and &, which a shell would read; quoted, it pastes as it is.
+    `--trace ${isSynthSource(c.trace) ? `'${c.trace}'` : join(tracesDir, c.trace)}`,
     ...c.transforms.map((t) => `--transform ${t}`),
     `--profile ${c.profile}`,
     `--cold-start prefill=${c.coldStartS.prefill}s,decode=${c.coldStartS.decode}s`,
@@ -209,19 +227,33 @@ ${facts([
 <p class="oracle-definition">${escapeHtml(oracleDefinition)}</p>
 </header>
 <section><h2>Targets</h2>
-<p>pdscaler's row of every case; means are over cases, each weighing the same. Goodput is requests meeting both SLOs per GPU-hour; the oracle is not a baseline.</p>
+<p>pdscaler's row of every case against the oracle and the baselines; means are over cases, each weighing the same. Dominated: a baseline (the oracle is none) has both more attainment and fewer GPU-hours. Tuning families may have chosen defaults; held-out ones are only reported.</p>
 ${table(['Target', 'Figure', ''], checkRows(targets.checks))}
 ${table(
   [
     'Case',
+    'Split',
     'pdscaler both SLOs',
-    '× oracle',
+    'Oracle both SLOs',
+    'GPU-hours × oracle',
     'Max direction changes / 10 min, P / D',
-    'Goodput per GPU-hour',
-    'Best baseline',
+    'Dominated by',
     ...(targets.cases[0]?.checks.map((k) => escapeHtml(k.target)) ?? []),
   ],
   targets.cases.map(pdscalerRow),
+)}
+<h3>Per workload family</h3>
+${table(
+  [
+    'Family',
+    'Split',
+    'Cases',
+    'Mean gap to the oracle’s both SLOs',
+    'Mean GPU-hours × oracle',
+    'Max direction changes / 10 min',
+    'Cases missing a target',
+  ],
+  targets.families.map(familyRow),
 )}
 </section>
 <section><h2>Every system on every case</h2>

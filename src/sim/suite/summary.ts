@@ -3,7 +3,7 @@
 // summary, DESIGN.md, with its targets) or a plain-text table of pdscaler per case and the targets.
 import type { SuiteCase } from './cases.js';
 import type { BacktestSummary } from '../result.js';
-import { percent, perGpuHour, spanOfTime, times } from './figures.js';
+import { percent, spanOfTime, times } from './figures.js';
 import type { SuiteRun } from './runner.js';
 import type { CaseTargets, SuiteTargets, TargetCheck } from './targets.js';
 
@@ -22,8 +22,9 @@ export interface SuiteJson {
   readonly wallTimeS: number;
   readonly cpuTimeS: number;
   readonly targets: {
-    readonly meanBoth: number;
+    readonly meanAttainmentGap: number;
     readonly meanOracleRatio: number;
+    readonly families: SuiteTargets['families'];
     readonly met: boolean;
     readonly checks: readonly TargetCheck[];
   };
@@ -39,8 +40,9 @@ export function suiteJson(suiteName: string, run: SuiteRun, targets: SuiteTarget
     wallTimeS: seconds(run.wallMs),
     cpuTimeS: seconds(run.cpuMs),
     targets: {
-      meanBoth: targets.meanBoth,
+      meanAttainmentGap: targets.meanAttainmentGap,
       meanOracleRatio: targets.meanOracleRatio,
+      families: targets.families,
       met: targets.met,
       checks: targets.checks,
     },
@@ -53,6 +55,8 @@ export function suiteJson(suiteName: string, run: SuiteRun, targets: SuiteTarget
         label: c.label,
         policy: c.policy,
         trace: c.trace,
+        family: c.family,
+        split: c.split,
         transforms: c.transforms,
         profile: c.profile,
         coldStartS: c.coldStartS,
@@ -77,23 +81,23 @@ export function formatSuiteText(suiteName: string, run: SuiteRun, targets: Suite
   const perCase = columns([
     [
       'case',
+      'split',
       'both SLOs',
-      'x oracle',
+      'oracle',
+      'GPU-h x oracle',
       'dir/10min P/D',
-      'goodput/GPU-h',
-      'best baseline',
+      'dominated by',
       'targets missed',
       'wall s',
     ],
     ...targets.cases.map((c, i) => [
       c.id,
+      c.split,
       percent(c.both),
+      percent(c.oracleBoth),
       times(c.oracleRatio),
       `${c.directionChanges.prefill}/${c.directionChanges.decode}`,
-      perGpuHour(c.goodputPerGpuHour),
-      c.bestBaseline === undefined
-        ? '-'
-        : `${c.bestBaseline.name} ${perGpuHour(c.bestBaseline.goodputPerGpuHour)}`,
+      c.dominatedBy.length === 0 ? '-' : c.dominatedBy.map((d) => d.name).join(','),
       String(c.checks.filter((k) => !k.met).length),
       ((run.cases[i]?.wallMs ?? 0) / 1000).toFixed(1),
     ]),

@@ -44,6 +44,15 @@ export function dayCurve(hourly: readonly number[], peakToTrough: number, trough
   return { levels, cumulative };
 }
 
+/** The shape's level at `hour` (0 <= hour <= 24): the half-cosine join of the two whole hours around it. */
+export function levelAtHour(curve: DayCurve, hour: number): number {
+  const whole = Math.min(23, Math.max(0, Math.floor(hour)));
+  const fraction = hour - whole;
+  const from = curve.levels[whole] ?? 0;
+  const to = curve.levels[(whole + 1) % 24] ?? 0;
+  return from + ((to - from) * (1 - Math.cos(Math.PI * fraction))) / 2;
+}
+
 /** The shape between whole hours: a half cosine from one level to the next (smooth, never overshoots). */
 function segmentArea(levels: readonly number[], hour: number, fraction: number): number {
   const from = levels[hour] ?? 0;

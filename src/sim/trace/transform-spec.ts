@@ -15,6 +15,7 @@
 import { parseDurationS } from '../../policy/durations.js';
 import { durationPattern } from '../../policy/schema.js';
 import { loadTrace, TraceError } from './load.js';
+import { readTraceSource } from './source.js';
 import { compressTime, dayShape, scaleRate, slice, splice } from './transforms.js';
 import type { Trace } from './types.js';
 
@@ -182,7 +183,7 @@ export async function applyTransforms(
 }
 
 /**
- * Reads a trace file and applies the steps; a bad file or a transform that leaves nothing is a
+ * Reads a trace file or synthetic source (source.ts) and applies the steps; a bad file or a transform that leaves nothing is a
  * message (the file and line, or what emptied it), anything else still throws.
  */
 export async function readTransformedTrace(
@@ -190,7 +191,7 @@ export async function readTransformedTrace(
   steps: readonly TransformStep[],
 ): Promise<{ readonly ok: true; readonly trace: Trace } | { readonly ok: false; readonly message: string }> {
   try {
-    return { ok: true, trace: await applyTransforms(await loadTrace(path), steps) };
+    return { ok: true, trace: await applyTransforms(await readTraceSource(path), steps) };
   } catch (error) {
     if (error instanceof TraceError || error instanceof RangeError)
       return { ok: false, message: error.message };

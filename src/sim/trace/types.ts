@@ -12,7 +12,7 @@ export interface TraceRequest {
 
 /** A transform applied to a trace, with its parameters and a one-line description for the report. */
 export interface TransformRecord {
-  readonly kind: 'scale' | 'compress' | 'splice' | 'day-shape' | 'slice';
+  readonly kind: 'synth' | 'scale' | 'compress' | 'splice' | 'day-shape' | 'slice';
   readonly params: Readonly<Record<string, number | string>>;
   /** E.g. "rate x10 (seed 1: 9 copies + thinning, copies offset within 1.5 s)". */
   readonly description: string;

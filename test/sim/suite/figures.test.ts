@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The suite's figures, written the same in every output.
 import { describe, expect, it } from 'vitest';
-import { percent, perGpuHour, spanOfTime, times } from '../../../src/sim/suite/figures.js';
+import { percent, perGpuHour, pp, spanOfTime, times } from '../../../src/sim/suite/figures.js';
 
 describe('suite figures', () => {
   it.each([
@@ -9,6 +9,9 @@ describe('suite figures', () => {
     [times(1.1234), '1.12x'],
     [times(NaN), '-'],
     [perGpuHour(2403.4), '2,403'],
+    [pp(0.0123), '1.23 pp'],
+    [pp(-0.004), '-0.40 pp'],
+    [pp(NaN), '-'],
     [spanOfTime(42.4), '42 s'],
     [spanOfTime(432.1), '7 min 12 s (432 s)'],
   ])('writes %j', (text, expected) => {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The suite runner on real worker threads and the shared traces: the same results whatever the worker
 // count (only timing differs), every system on every case, longest case first, and a suite that
-// cannot run refused before any work with every missing file named.
+// cannot run refused before any work with every missing file and bad synthetic source named.
 import { describe, expect, it } from 'vitest';
 import { SystemNames } from '../../../src/sim/result.js';
 import type { SuiteCase } from '../../../src/sim/suite/cases.js';
@@ -63,6 +63,7 @@ describe('runSuite', () => {
       { ...base, id: 'a', policy: 'policies/eval/missing-70b.yaml' },
       { ...base, id: 'b', profile: 'splitwise-h100-llama2-70b-tp8-missing' },
       { ...base, id: 'c', trace: 'missing.jsonl' },
+      { ...base, id: 'd', trace: 'synth:mmpp?rate=0' },
     ];
     const failure = runSuite({ cases, files, workers: 2, generatedAtMs: 0 });
     await expect(failure).rejects.toThrow(SuiteError);
@@ -70,6 +71,9 @@ describe('runSuite', () => {
     await expect(failure).rejects.toThrow(/policies\/eval\/missing-70b\.yaml/);
     await expect(failure).rejects.toThrow(/"splitwise-h100-llama2-70b-tp8-missing" is not a known profile/);
     await expect(failure).rejects.toThrow(/trace .*missing\.jsonl does not exist/);
+    await expect(failure).rejects.toThrow(
+      'case d: trace synth:mmpp?rate=0: rate must be requests per second > 0 and <= 10000, got "0"',
+    );
   });
 
   it('refuses a case whose transform leaves no requests, naming the case', async () => {
