@@ -30,6 +30,7 @@ const numericFields = [
   'activeConversations',
   'kvCacheUsage',
   'readyReplicas',
+  'rateWindowS',
   'desiredReplicas',
   'pendingReplicas',
 ] as const;

@@ -25,6 +25,15 @@ const roleState = z.strictObject({
     .array(z.strictObject({ startMs: z.number(), max: z.number().min(0), min: z.number().min(0) }))
     .max(64)
     .optional(),
+  arrivals: z
+    .strictObject({
+      meanPerS: z.number().min(0),
+      allanVar: z.number().min(0),
+      lastRatePerS: z.number().min(0),
+      windowS: z.number().gt(0),
+      atMs: z.number(),
+    })
+    .optional(),
   need: z.strictObject({ mean: z.number().min(0), variance: z.number().min(0), atMs: z.number() }).optional(),
   burnRate: z
     .strictObject({

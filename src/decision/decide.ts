@@ -88,6 +88,7 @@ function heldStep(
     ...(previous?.bursts === undefined ? {} : { bursts: previous.bursts }),
     ...(estimate.nextBurnRate === undefined ? {} : { burnRate: estimate.nextBurnRate }),
     ...(previous?.need === undefined ? {} : { need: previous.need }),
+    ...(previous?.arrivals === undefined ? {} : { arrivals: previous.arrivals }),
   };
   return { ...base, proposed: base.current, raw: undefined, rule, held: true, next };
 }
@@ -112,6 +113,7 @@ function nextMemory(estimate: DemandEstimate, stabilized: HysteresisResult): Rol
     ...(panicState === undefined ? {} : { panic: panicState }),
     ...(stabilized.bursts.length === 0 ? {} : { bursts: stabilized.bursts }),
     ...(estimate.nextBurnRate === undefined ? {} : { burnRate: estimate.nextBurnRate }),
+    ...(estimate.nextArrivals === undefined ? {} : { arrivals: estimate.nextArrivals }),
     need: stabilized.need,
   };
 }
@@ -166,20 +168,47 @@ function stepRole(
   };
 }
 
+/**
+ * Per-role bounds for the joint limits: the policy's and schedule floors; a held role never below its
+ * count; and, while the joint floor fits the GPU budget, a role raised within its scale-down window
+ * not below its count either. Under a binding budget a scale-up of one role otherwise takes replicas
+ * from the other, which raises itself back on its next noisy window: on a 30-GPU budget that turned
+ * into 5 direction changes per role in 10 minutes. Only the joint limits are held back: a role's own
+ * hysteresis never scales down inside that window anyway.
+ */
+function boundsFor(
+  spec: DecisionSpec,
+  steps: Readonly<Record<Role, RoleStep>>,
+  at: { readonly state: DecisionState; readonly nowMs: EpochMs },
+): Record<Role, { lo: number; hi: number }> {
+  const { state, nowMs } = at;
+  const raisedLately = (role: Role): boolean => {
+    const upAtMs = state.roles[role]?.lastScaleUpAtMs;
+    return upAtMs !== undefined && nowMs - upAtMs < spec.scaleDown.windowS * 1000;
+  };
+  const boundsOf = (keepRaised: boolean) =>
+    Object.fromEntries(
+      Roles.map((role) => {
+        const floor = Math.max(spec.roles[role].minReplicas, scheduleFloor(spec, role, nowMs));
+        const hi = spec.roles[role].maxReplicas;
+        const step = steps[role];
+        const keep = step.held || (keepRaised && raisedLately(role));
+        const lo = keep ? Math.max(floor, Math.min(step.current, hi)) : floor;
+        return [role, { lo: Math.min(lo, hi), hi }];
+      }),
+    ) as Record<Role, { lo: number; hi: number }>;
+  const kept = boundsOf(true);
+  const max = spec.gpuBudget.max;
+  const floorGpus = Roles.reduce((sum, role) => sum + kept[role].lo * spec.roles[role].gpusPerReplica, 0);
+  return max === undefined || floorGpus <= max ? kept : boundsOf(false);
+}
+
 function constraintsFor(
   spec: DecisionSpec,
   steps: Readonly<Record<Role, RoleStep>>,
-  nowMs: EpochMs,
+  at: { readonly state: DecisionState; readonly nowMs: EpochMs },
 ): JointConstraints {
-  const bounds = Object.fromEntries(
-    Roles.map((role) => {
-      const floor = Math.max(spec.roles[role].minReplicas, scheduleFloor(spec, role, nowMs));
-      const hi = spec.roles[role].maxReplicas;
-      const step = steps[role];
-      const lo = step.held ? Math.max(floor, Math.min(step.current, hi)) : floor;
-      return [role, { lo: Math.min(lo, hi), hi }];
-    }),
-  ) as Record<Role, { lo: number; hi: number }>;
+  const bounds = boundsFor(spec, steps, at);
   const prefillShare = steps.prefill.estimate.sloShareAt;
   const decodeShare = steps.decode.estimate.sloShareAt;
   return {
@@ -259,6 +288,7 @@ function nextRoleState(
     ...(step.next.bursts === undefined ? {} : { bursts: step.next.bursts }),
     ...(step.next.burnRate === undefined ? {} : { burnRate: step.next.burnRate }),
     ...(step.next.need === undefined ? {} : { need: step.next.need }),
+    ...(step.next.arrivals === undefined ? {} : { arrivals: step.next.arrivals }),
   };
 }
 
@@ -282,7 +312,7 @@ export function decide(
     prefill,
     decode: stepRole(spec, observation, state, { role: 'decode', nowMs, prefillReplicas }),
   };
-  const constraints = constraintsFor(spec, steps, nowMs);
+  const constraints = constraintsFor(spec, steps, { state, nowMs });
   const joint = applyJointLimits(
     constraints,
     { prefill: steps.prefill.proposed, decode: steps.decode.proposed },

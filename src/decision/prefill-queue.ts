@@ -2,9 +2,10 @@
 // Prefill sized by the TTFT quantile of a queue, not by the mean rate: the lessons' Dynamo-2025
 // formula (mean rate over per-replica throughput, no queueing headroom) fell to 10-80% attainment
 // (evaluation-lessons.md §3). Replicas behind a least-loaded router are modelled as an M/G/c queue:
-// Poisson arrivals at the forecast rate, each prompt served in its unloaded prefill time. The wait is
-// Erlang C with the Allen-Cunneen correction for service-time variability, and its tail the
-// heavy-traffic exponential P(W > t) = C(c, a) exp(-(c mu - lambda) t 2 / (1 + cs^2)) (Kingman).
+// arrivals at the forecast rate, each prompt served in its unloaded prefill time. The wait is Erlang C
+// with the Allen-Cunneen correction for arrival and service-time variability, and its tail the
+// heavy-traffic exponential P(W > t) = C(c, a) exp(-(c mu - lambda) t 2 / (ca^2 + cs^2)) (Kingman);
+// ca^2 is 1 for Poisson arrivals and measured otherwise (arrival-dispersion.ts).
 // Prompts are taken per prompt-length bucket, so a long prompt has less slack under the SLO than a
 // short one; prompts whose prefill alone misses the SLO are left out (decision/unattainable.ts).
 
@@ -18,6 +19,8 @@ export interface PrefillQueueLoad {
   readonly arrivalsPerS: number;
   readonly classes: readonly PromptClass[];
   readonly ttftSloMs: number;
+  /** Squared coefficient of variation of the arrivals (arrival-dispersion.ts); 1, Poisson, when absent. */
+  readonly arrivalScv?: number;
 }
 
 export interface Moments {
@@ -75,8 +78,9 @@ export function ttftSloShare(load: PrefillQueueLoad, replicas: number): number {
     return (Math.max(0, replicas) / erlangs) * overloadedWorth * ttftSloShare(load, firstStable);
   }
   const waitProbability = erlangC(replicas, erlangs);
-  // Decay rate of the wait tail per ms: (c mu - lambda), slowed by service variability.
-  const decayPerMs = ((replicas - erlangs) / meanServiceMs) * (2 / (1 + scv));
+  // Decay rate of the wait tail per ms: (c mu - lambda), slowed by arrival and service variability
+  // (Allen-Cunneen: the G/G/c wait is (ca^2 + cs^2) / 2 times the M/M/c one).
+  const decayPerMs = ((replicas - erlangs) / meanServiceMs) * (2 / ((load.arrivalScv ?? 1) + scv));
   let met = 0;
   for (const c of attainable) {
     const slackMs = load.ttftSloMs - c.serviceMs;

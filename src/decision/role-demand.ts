@@ -13,8 +13,10 @@ import { moments, promptClasses, replicasForTtftQuantile, ttftSloShare } from '.
 import { quantileFraction, quantileLowerBound } from './histogram-quantile.js';
 import { latencyQuantileMs, signalScope } from './signals.js';
 import { attainableTtftQuantile, shareAtOrAbove, unattainablePromptTokens } from './unattainable.js';
+import { arrivalScv, updateArrivals } from './arrival-dispersion.js';
 import { shareWithin, updateBurnRate, type WindowShare } from './slo-burn.js';
 import type {
+  ArrivalStats,
   BurnRateState,
   CumulativeBucket,
   DecisionSpec,
@@ -48,6 +50,8 @@ export interface DemandEstimate {
   readonly nextCorrection: CorrectionState;
   /** The SLO feedback loop's next state (slo-burn.ts); undefined when it is off. */
   readonly nextBurnRate: BurnRateState | undefined;
+  /** Prefill's arrival dispersion to remember (arrival-dispersion.ts). */
+  readonly nextArrivals?: ArrivalStats | undefined;
   /** Its demand headroom factor (1: none) and the rolling burn rate behind it. */
   readonly sloHeadroom: number;
   readonly burnRate: number | undefined;
@@ -69,6 +73,8 @@ export interface DemandContext {
    * bounds decode's arrivals. Undefined when not known, as if unbounded.
    */
   readonly prefillReplicas?: number | undefined;
+  /** Prefill's arrival dispersion including this window (arrival-dispersion.ts); prefill only. */
+  readonly nextArrivals?: ArrivalStats | undefined;
 }
 
 /** True when a field is known and no older than the policy's staleness limit. */
@@ -258,7 +264,7 @@ function gatewayDemand(
  */
 function prefillQueue(
   ctx: DemandContext,
-  at: { readonly isl: number; readonly factor: number },
+  at: { readonly isl: number; readonly factor: number; readonly arrivalScv: number },
 ): NonNullable<Sizing['queue']> {
   const { spec } = ctx;
   const serviceMsAt = (tokens: number): number => {
@@ -273,7 +279,12 @@ function prefillQueue(
   const classes = fromHistogram.length > 0 ? fromHistogram : [{ share: 1, serviceMs: serviceMsAt(at.isl) }];
   const q = quantileFraction(spec.slo.quantile);
   return (demand) => {
-    const load = { arrivalsPerS: demand / at.isl, classes, ttftSloMs: spec.slo.ttftMs };
+    const load = {
+      arrivalsPerS: demand / at.isl,
+      classes,
+      ttftSloMs: spec.slo.ttftMs,
+      arrivalScv: at.arrivalScv,
+    };
     return {
       replicas: replicasForTtftQuantile(load, q),
       sloShareAt: (replicas: number) => ttftSloShare(load, replicas),
@@ -304,10 +315,15 @@ function sizePrefill(ctx: DemandContext, factor: number): Sizing {
   }
   const gateway = gatewayDemand(ctx, { isl, perReplica });
   const cap = ctx.spec.slo.maxRequestRatePerPrefillReplica;
+  const dispersion = arrivalScv(ctx.nextArrivals);
+  if (dispersion > 1.05)
+    notes.push(
+      `arrivals burstier than Poisson: index of dispersion ${dispersion.toFixed(2)} over ${(ctx.nextArrivals?.windowS ?? 0).toFixed(0)} s windows, queued for it`,
+    );
   return {
     // Without a known prompt length (an idle window) there is no request rate to queue.
     ...(ctx.spec.sizing.prefill.model === 'queueing' && isFresh(ctx.spec, ctx.nowMs, o.inputTokensMean)
-      ? { queue: prefillQueue(ctx, { isl, factor }) }
+      ? { queue: prefillQueue(ctx, { isl, factor, arrivalScv: dispersion }) }
       : {}),
     measured: (rate + gateway.rejectedPerS) * isl,
     capacityPerReplica: perReplica,
@@ -594,6 +610,15 @@ function sloFeedback(
   return { next: step.state, burnRate: step.burnRate, note };
 }
 
+/** Prefill's arrival dispersion with this window folded in, when its rate and length are fresh. */
+function arrivalsWith(ctx: DemandContext): ArrivalStats | undefined {
+  const o = ctx.observation.roles.prefill;
+  const ratePerS = freshValue(ctx, o.requestRatePerS);
+  const windowS = freshValue(ctx, o.rateWindowS);
+  if (ratePerS === undefined || windowS === undefined) return ctx.previous?.arrivals;
+  return updateArrivals(ctx.previous?.arrivals, { ratePerS, windowS }, ctx.nowMs);
+}
+
 /** An estimate that sizes nothing (data missing or stale): the memories carry over unchanged. */
 function unsized(
   ctx: DemandContext,
@@ -612,6 +637,7 @@ function unsized(
     nextForecast: previous?.forecast,
     nextCorrection: previous?.correction ?? { factor: 1, atMs: nowMs },
     nextBurnRate: previous?.burnRate,
+    nextArrivals: previous?.arrivals,
     sloHeadroom: previous?.burnRate?.headroom ?? 1,
     burnRate: undefined,
   };
@@ -645,8 +671,11 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
     });
   }
   const nextCorrection = updateCorrection(spec.correction, previous?.correction, latencyRatio, nowMs);
+  const nextArrivals = role === 'prefill' ? arrivalsWith(ctx) : undefined;
   const sizing =
-    role === 'prefill' ? sizePrefill(ctx, nextCorrection.factor) : sizeDecode(ctx, nextCorrection.factor);
+    role === 'prefill'
+      ? sizePrefill({ ...ctx, nextArrivals }, nextCorrection.factor)
+      : sizeDecode(ctx, nextCorrection.factor);
   const nextForecast = updateForecast(spec.forecast, previous?.forecast, sizing.measured, nowMs);
   const forecast = predictDemand(spec.forecast, nextForecast, horizonS);
   // A forecast above the measurement leads scale-ups; below it, the measurement rules (predictive
@@ -679,6 +708,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
     nextForecast,
     nextCorrection,
     nextBurnRate: burn.next,
+    nextArrivals,
     sloHeadroom,
     burnRate: burn.burnRate,
     sloShareAt,

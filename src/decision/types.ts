@@ -63,6 +63,8 @@ export interface RoleObservation {
   readonly gatewayQueuedRequests?: Observed<number>;
   /** Requests/s the gateway rejected or evicted for lack of capacity or endpoints. */
   readonly gatewayRejectedPerS?: Observed<number>;
+  /** The length of the window the rates were measured over, seconds (mean over the role's pods). */
+  readonly rateWindowS?: Observed<number>;
   /** `spec.replicas` of the role's scaling adapter. */
   readonly desiredReplicas?: Observed<number>;
   readonly pendingReplicas?: Observed<number>;
@@ -262,6 +264,17 @@ export interface BurnRateState {
   readonly atMs: EpochMs;
 }
 
+/** Arrival dispersion of prefill's request rate (arrival-dispersion.ts). */
+export interface ArrivalStats {
+  readonly meanPerS: number;
+  /** Half the mean squared difference of consecutive windows' rates, (requests/s)^2. */
+  readonly allanVar: number;
+  readonly lastRatePerS: number;
+  /** The mean window length, seconds. */
+  readonly windowS: number;
+  readonly atMs: EpochMs;
+}
+
 /** The smoothed need a scale-down is judged by (need-smoothing.ts). */
 export interface NeedStats {
   readonly mean: number;
@@ -293,6 +306,8 @@ export interface RoleState {
   readonly bursts?: readonly BurstBucket[];
   /** The smoothed need (need-smoothing.ts); absent in states written before it. */
   readonly need?: NeedStats;
+  /** Prefill's arrival dispersion (arrival-dispersion.ts); absent without a rate window. */
+  readonly arrivals?: ArrivalStats;
   /** The SLO feedback loop (slo-burn.ts); absent when it is off. */
   readonly burnRate?: BurnRateState;
 }

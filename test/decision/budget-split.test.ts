@@ -11,7 +11,9 @@ import {
 } from '../../src/decision/budget-sharing.js';
 import { applyJointLimits, type JointConstraints, type Pair } from '../../src/decision/joint-limits.js';
 import { ttftSloShare } from '../../src/decision/prefill-queue.js';
-import type { BoundRule } from '../../src/decision/types.js';
+import { decide } from '../../src/decision/decide.js';
+import type { BoundRule, DecisionState, RoleState } from '../../src/decision/types.js';
+import { makeObservation, makeSpec, t0 } from '../helpers/spec.js';
 
 const numRuns = Number(process.env.PROPERTY_RUNS ?? 300);
 const boundRule = (): BoundRule => 'gpu-budget';
@@ -131,5 +133,47 @@ describe('the split under a binding budget', () => {
       ),
       { numRuns },
     );
+  });
+});
+
+describe('decide() under a binding budget', () => {
+  const spec = makeSpec({
+    gpuBudget: { min: undefined, max: 18, sharing: 'marginal-slo' },
+    scaleDown: { windowS: 300, maxStepReplicas: 100, maxStepPercent: 100 },
+  });
+  const roleState = (desiredReplicas: number, lastScaleUpAtMs: number | undefined): RoleState => ({
+    desiredReplicas,
+    lastScaleUpAtMs,
+    lastScaleDownAtMs: undefined,
+    samples: [],
+    forecast: undefined,
+    correction: { factor: 1, atMs: t0 },
+  });
+  // Prefill now wants 12 and decode 10 replicas' worth: 22 GPUs against a budget of 18.
+  const load = makeObservation(t0, { prefillLoad: 12, decodeLoad: 10 });
+
+  it('does not take replicas from a role raised within its scale-down window', () => {
+    const state: DecisionState = {
+      roles: { prefill: roleState(8, undefined), decode: roleState(10, t0 - 60_000) },
+    };
+    const d = decide(spec, load, state, t0).decision;
+    expect(d.roles.decode.desiredReplicas).toBe(10);
+    expect(d.roles.prefill.desiredReplicas).toBe(8);
+  });
+
+  it('takes them once that window has passed', () => {
+    const state: DecisionState = {
+      roles: { prefill: roleState(8, undefined), decode: roleState(10, t0 - 400_000) },
+    };
+    const d = decide(spec, load, state, t0).decision;
+    expect(d.roles.prefill.desiredReplicas).toBeGreaterThan(8);
+    expect(d.gpus).toBeLessThanOrEqual(18);
+  });
+
+  it('still keeps the budget when the raised roles alone exceed it', () => {
+    const state: DecisionState = {
+      roles: { prefill: roleState(12, t0 - 60_000), decode: roleState(12, t0 - 60_000) },
+    };
+    expect(decide(spec, load, state, t0).decision.gpus).toBeLessThanOrEqual(18);
   });
 });

@@ -40,6 +40,8 @@
 // | readyReplicas         | number of pods that answered, first page included (absent when none   |
 // |                       | did: unknown, since the caller cannot tell "no pods" from "all scrapes |
 // |                       | failed" here)                                                          |
+// | rateWindowS           | mean length of the windowed pods' windows, seconds (the time scale of  |
+// |                       | the rates, for the decider's arrival dispersion)                       |
 // | desiredReplicas,      | not from engine metrics: the Kubernetes side fills them                |
 // | pendingReplicas       |                                                                        |
 // Additive gauges exist on every page, the first one included, so they are all-or-nothing: a pod that
@@ -121,6 +123,7 @@ export function aggregateRole(pods: readonly PodWindow[]): RoleAggregate {
   );
   put('kvCacheUsage', kvUsage(pods));
   put('readyReplicas', readyReplicas(pods));
+  put('rateWindowS', rateWindow(pods));
   return { observation, unknown, partial, extra: extras(pods) };
 }
 
@@ -334,6 +337,22 @@ function kvUsage(pods: readonly PodWindow[]): Outcome<number> {
   const total = reporting.reduce((t, p) => t + weight(p), 0);
   const used = reporting.reduce((t, p) => t + weight(p) * (p.gauges.kvCacheUsage ?? 0), 0);
   return { ok: true, field: { value: used / total, atMs: oldest(reporting) } };
+}
+
+/**
+ * The mean length of the pods' windows, seconds: the time scale the rates were measured over, which
+ * the decider needs to read arrival dispersion from them (decision/arrival-dispersion.ts).
+ */
+function rateWindow(pods: readonly PodWindow[]): Outcome<number> {
+  let total = 0;
+  let count = 0;
+  for (const pod of pods) {
+    if (pod.fromMs === undefined || !(pod.scrapedAtMs > pod.fromMs)) continue;
+    total += (pod.scrapedAtMs - pod.fromMs) / 1000;
+    count++;
+  }
+  if (count === 0) return { ok: false, reason: 'no pod has a window yet' };
+  return { ok: true, field: { value: total / count, atMs: oldest(pods) } };
 }
 
 function readyReplicas(pods: readonly PodWindow[]): Outcome<number> {
