@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { sharedDir } from '../helpers/spec.js';
+import { dataDir } from '../helpers/spec.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = join(root, 'bin/pdscaler.js');
-const traces = join(sharedDir, 'traces');
+const traces = join(dataDir, 'traces');
 const mooncake = join(traces, 'mooncake_conversation_trace.jsonl');
 const azure = join(traces, 'AzureLLMInferenceTrace_code.csv');
 const tmp = mkdtempSync(join(tmpdir(), 'pdscaler-backtest-'));

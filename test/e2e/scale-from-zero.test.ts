@@ -12,7 +12,7 @@ import { FakeCluster } from '../../src/demo/cluster/fake-cluster.js';
 import { connectExternalScaler } from '../../src/serving/keda/client.js';
 import type { IsActiveResponse } from '../../src/serving/keda/proto.js';
 import { FakeEpp } from '../sources/gateway/fake-epp.js';
-import { namespace, rbgName, repoRoot, ServeProcess, until } from './harness.js';
+import { namespace, rbgName, ServeProcess, until } from './harness.js';
 
 const pool = 'llama-pool';
 const token = 'gateway-reader-token';
@@ -78,7 +78,7 @@ async function startServe(body: string): Promise<ServeProcess> {
   const path = join(dir, 'serve.yaml');
   writeFileSync(
     path,
-    `apiVersion: pdscaler.io/v1alpha1\nkind: ServeConfig\npolicies: [policy.yaml]\nkubeconfig: ${kubeconfig}\nprofilesDir: ${join(repoRoot, '../shared/profiles')}\nleaderElection: { enabled: false }\n${body}`,
+    `apiVersion: pdscaler.io/v1alpha1\nkind: ServeConfig\npolicies: [policy.yaml]\nkubeconfig: ${kubeconfig}\nleaderElection: { enabled: false }\n${body}`,
   );
   const process = new ServeProcess(path);
   // The first tick runs at start and publishes the adapters' replicas (0/0) on the board.

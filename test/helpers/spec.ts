@@ -131,5 +131,5 @@ export function observedAt(observation: Observation, atMs: EpochMs): Observation
   return { roles: { prefill: move(observation.roles.prefill), decode: move(observation.roles.decode) } };
 }
 
-/** The repository's ../shared folder (CI lays it beside the clone). */
-export const sharedDir = new URL('../../../shared/', import.meta.url).pathname;
+/** The repository's data folder: shipped profiles, traces and /metrics captures (data/README.md). */
+export const dataDir = new URL('../../data/', import.meta.url).pathname;

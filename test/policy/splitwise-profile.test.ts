@@ -16,9 +16,9 @@ import {
   type SplitwiseRow,
 } from '../../src/policy/splitwise-profile.js';
 import { dynamoFleetProfile } from '../../src/sim/fleet/latency-model.js';
-import { sharedDir } from '../helpers/spec.js';
+import { dataDir } from '../helpers/spec.js';
 
-const profilesDir = `${sharedDir}profiles`;
+const profilesDir = `${dataDir}profiles`;
 const csvText = readFileSync(`${profilesDir}/splitwise_sim/perf_model.csv`, 'utf8');
 const csv = parseSplitwiseCsv(csvText);
 if (!csv.ok) throw new Error(csv.message);

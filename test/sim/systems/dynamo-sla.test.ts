@@ -14,10 +14,10 @@ import {
 } from '../../../src/sim/systems/dynamo-sla.js';
 import type { RoleExtras } from '../../../src/sources/engines/aggregate.js';
 import type { RoleFleetView, RoleMetrics, ScalingInput } from '../../../src/sim/systems/types.js';
-import { sharedDir } from '../../helpers/spec.js';
+import { dataDir } from '../../helpers/spec.js';
 
 const raw = JSON.parse(
-  readFileSync(`${sharedDir}profiles/dynamo_H200_TP1P_TP1D/raw_data.json`, 'utf8'),
+  readFileSync(`${dataDir}profiles/dynamo_H200_TP1P_TP1D/raw_data.json`, 'utf8'),
 ) as unknown;
 const parsed = parseDynamoProfile('dynamo-h200-llama3.1-8b-fp8', raw);
 if (!parsed.ok) throw new Error(parsed.message);
