@@ -6,6 +6,7 @@ import { SystemNames } from '../sim/result.js';
 import { runDemo } from './demo.js';
 import { ExitCode, type CliIo } from './io.js';
 import { runPlan } from './plan.js';
+import { runProfilesList, runProfilesShow } from './profiles.js';
 import { runScrape } from './scrape.js';
 import { runServe } from './serve.js';
 import { runValidate } from './validate.js';
@@ -16,7 +17,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const program = new Command()
     .name('pdscaler')
     .description('SLO-driven autoscaling for prefill/decode disaggregated LLM serving on RoleBasedGroups')
-    .option('--profiles-dir <dir>', 'directory of named performance profiles (env PDSCALER_PROFILES_DIR)')
+    .option(
+      '--profiles-dir <dir>',
+      'your own capacity profiles, added to and overriding the built-in ones (env PDSCALER_PROFILES_DIR)',
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   const loadOptions = (): { profilesDir?: string } => {
@@ -113,6 +117,31 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         exitCode = await runBacktestCommand({ ...opts, ...loadOptions() }, io);
       },
     );
+  const profiles = program
+    .command('profiles')
+    .description(
+      'the built-in capacity profiles and your own (--profiles-dir); import published profiling data',
+    );
+  profiles
+    .command('list')
+    .description('every profile a policy can name: origin, GPUs per replica, KV capacity, licence, source')
+    .option('--json', 'print {"profiles": [...]} as JSON')
+    .action((opts: { json?: boolean }) => {
+      exitCode = runProfilesList({ ...opts, ...loadOptions() }, io);
+    });
+  profiles
+    .command('show')
+    .description('one profile: prefill TTFT and tokens/s by prompt length, decode ITL by batch and context')
+    .argument('<name>', 'profile name (pdscaler profiles list)')
+    .option(
+      '--tpot <duration>',
+      'also print the largest decode batch per context whose ITL meets this, e.g. 50ms',
+    )
+    .option('--ttft <duration>', 'also print the longest prompt whose unloaded TTFT meets this, e.g. 500ms')
+    .option('--json', 'print the summary as JSON')
+    .action((name: string, opts: { tpot?: string; ttft?: string; json?: boolean }) => {
+      exitCode = runProfilesShow(name, { ...opts, ...loadOptions() }, io);
+    });
   program
     .command('serve')
     .description('run the autoscaler: loops, outputs and leader election as the config says')
