@@ -6,7 +6,12 @@ import { SystemNames } from '../sim/result.js';
 import { runDemo } from './demo.js';
 import { ExitCode, type CliIo } from './io.js';
 import { runPlan } from './plan.js';
-import { runProfilesList, runProfilesShow } from './profiles.js';
+import {
+  runProfilesImport,
+  runProfilesList,
+  runProfilesShow,
+  type ProfilesImportOptions,
+} from './profiles.js';
 import { runScrape } from './scrape.js';
 import { runServe } from './serve.js';
 import { runValidate } from './validate.js';
@@ -141,6 +146,35 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--json', 'print the summary as JSON')
     .action((name: string, opts: { tpot?: string; ttft?: string; json?: boolean }) => {
       exitCode = runProfilesShow(name, { ...opts, ...loadOptions() }, io);
+    });
+  profiles
+    .command('import')
+    .description(
+      'write a profile file (for capacity.profileFile or --profiles-dir) from published profiling data',
+    )
+    .argument(
+      '<input>',
+      'dynamo: a pre-deployment profiling results folder; splitwise: a CSV; distserve: a JSON',
+    )
+    .requiredOption('--format <format>', 'dynamo, splitwise or distserve')
+    .requiredOption('--name <name>', 'the profile name (and file name NAME.json)')
+    .option('--out <file>', 'where to write (default: NAME.json in --profiles-dir, else here)')
+    .option('--force', 'replace an existing file')
+    .option('--model <model>', 'splitwise, distserve: the model as the input names it')
+    .option('--hardware <hardware>', 'splitwise: the hardware column, e.g. h100-80gb')
+    .option('--tp <n>', 'splitwise, distserve: tensor-parallel GPUs per replica')
+    .option('--prefill-tp <n>', 'dynamo: prefill TP (default: from a folder named like H200_TP1P_TP1D)')
+    .option('--decode-tp <n>', 'dynamo: decode TP (default: from the folder name)')
+    .option(
+      '--max-kv-tokens <n>',
+      'distserve: KV capacity per replica (default: max_num_tokens.csv beside the JSON)',
+    )
+    .option('--max-context <n>', "distserve: longest context the fit covers (default: the model's, for OPT)")
+    .option('--kv-bytes-per-token <n>', 'distserve: KV bytes one token occupies (default: known for OPT)')
+    .option('--source <text>', 'where the numbers come from (recorded in the file)')
+    .option('--license <id>', 'the licence of the numbers, e.g. Apache-2.0 (recorded in the file)')
+    .action((input: string, opts: Omit<ProfilesImportOptions, 'profilesDir'>) => {
+      exitCode = runProfilesImport(input, { ...opts, ...loadOptions() }, io);
     });
   program
     .command('serve')
