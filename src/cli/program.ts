@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The `pdscaler` command line (contracts in DESIGN.md).
+// The `pdscaler` command line (contracts in docs/design.md).
 import { Command } from 'commander';
 import { runBacktestCommand } from './backtest.js';
 import { SystemNames } from '../sim/result.js';
@@ -98,7 +98,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       '--cold-start <duration>',
       'pod creation to Ready in the simulator, both roles or per role: prefill=60s,decode=3m (default 120s)',
     )
-    .option('--json', 'print the comparison as JSON (DESIGN.md contract)')
+    .option('--json', 'print the comparison as JSON (docs/design.md contract)')
     .option('--report <file>', 'write the self-contained HTML report here')
     .option('--suite <name>', 'run a named evaluation suite instead of one backtest: standard or smoke')
     .option('--workers <n>', 'suite worker threads (default: the available parallelism)')

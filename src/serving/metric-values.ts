@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The metrics pdscaler serves, read from a published decision: the same names and values for the
 // external metrics API and the KEDA scaler, so switching between HPA and KEDA changes manifests only
-// (k8s-external-metrics-and-keda.md §6, item 6). Stale or unknown data is an error, never an old or a
+// (docs/reference.md §B.6, item 6). Stale or unknown data is an error, never an old or a
 // zero value: the HPA and KEDA then hold replicas (§2.7, §3.4).
 import type { EpochMs, Observed, Role } from '../decision/types.js';
 import type { PublishedPolicy } from '../loop/board.js';

@@ -3,7 +3,7 @@
 // RBG at 0/0 replicas and a fake endpoint picker /metrics (bearer token required, as the EPP's default
 // --metrics-endpoint-auth). The policy ticks every 15 s; the gateway poll (250 ms) must act within
 // 1 s of the gateway queue turning > 0: direct mode writes /scale 0 -> 1 for both roles, keda mode
-// pushes StreamIsActive true (gateway-coldstart-fluid-kpa.md §1.5).
+// pushes StreamIsActive true (docs/reference.md §E.1.5).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Builders so each test states only what matters (Knative's newTestAutoscaler, style-anchors.md P15).
+// Builders so each test states only what matters (Knative's newTestAutoscaler, knative/serving pkg/autoscaler/scaling/autoscaler_test.go).
 import { explicitCapacity } from '../../src/decision/profile-capacity.js';
 import type {
   DecisionSpec,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Splitwise's Llama-2-70B measurements (shared/profiles/README.md §3) as ProfileData: the strict CSV
+// Splitwise's Llama-2-70B measurements (data/profiles/splitwise_sim/README.md) as ProfileData: the strict CSV
 // parser, medians and the failed-run filter, and each registered profile read back through the
 // simulator's fleet profile and pdscaler's capacity model against the CSV's own medians.
 import { readFileSync } from 'node:fs';

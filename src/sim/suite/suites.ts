@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The named evaluation suites (`pdscaler backtest --suite NAME`, issue 9). `standard` is the matrix
 // the targets are judged on: both shared traces on the 8B H200 profile as recorded and day-shaped at
-// 10x and 30x, and on the 70B H100 TP4 profile as recorded and day-shaped at 3x (evaluation-lessons.md
+// 10x and 30x, and on the 70B H100 TP4 profile as recorded and day-shaped at 3x (docs/reference.md §G
 // §1 and §4: native rates give tiny 8B fleets), each at 60, 120 and 300 s cold start; plus one case
 // bound by a GPU budget and one by a P/D ratio band. `smoke` is three ten-minute slices for tests.
 import type { Suite, SuiteCase } from './cases.js';

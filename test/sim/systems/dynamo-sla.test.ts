@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The dynamo-sla baseline rule by rule (reference/autoscaler-algorithms.md §1.3), on the real H200
+// The dynamo-sla baseline rule by rule (docs/reference.md §D.1.3), on the real H200
 // profile where a number is worked out, including the behaviour it is measured to have
-// (evaluation-lessons.md §3).
+// (docs/reference.md §G.3).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { profileCapacity } from '../../../src/decision/profile-capacity.js';
