@@ -20,10 +20,14 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/ dist/
 COPY bin/ bin/
-# Read at run time beside package.json: the KEDA external scaler's service definition and the example
-# policies.
+# Read at run time beside package.json: the KEDA external scaler's service definition, the example
+# policies, the built-in capacity profiles and the demo's trace (data/README.md), and their notices.
 COPY proto/ proto/
 COPY policies/ policies/
+COPY data/README.md data/README.md
+COPY data/profiles/ data/profiles/
+COPY data/traces/README.md data/traces/mooncake_conversation_trace.jsonl data/traces/
+COPY NOTICE ./
 # 65532, as runAsUser in deploy/base/deployment.yaml: no home, no shell needed.
 USER 65532:65532
 ENTRYPOINT ["node", "bin/pdscaler.js"]

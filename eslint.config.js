@@ -42,7 +42,7 @@ export default defineConfig(
     },
   },
   {
-    // The decision core is pure: no I/O, no clock, no parsers (style-anchors.md §7).
+    // The decision core is pure: no I/O, no clock, no parsers (as knative/serving keeps pkg/autoscaler/scaling/autoscaler.go free of I/O; docs/decision.md).
     files: ['src/decision/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 
 export const root = new URL('../../', import.meta.url);
-export const traces = fileURLToPath(new URL('../shared/traces/', root));
+export const traces = fileURLToPath(new URL('data/traces/', root));
 
 export interface Case {
   readonly policy: string;

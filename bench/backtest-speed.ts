@@ -12,7 +12,7 @@ import { SystemNames, type SystemName } from '../src/sim/result.js';
 import { loadTrace } from '../src/sim/trace/load.js';
 
 const root = new URL('../../', import.meta.url);
-const tracePath = fileURLToPath(new URL('../shared/traces/mooncake_conversation_trace.jsonl', root));
+const tracePath = fileURLToPath(new URL('data/traces/mooncake_conversation_trace.jsonl', root));
 const policyPath = fileURLToPath(new URL('policies/long-context-h200.yaml', root));
 const profileName = 'dynamo-h200-llama3.1-8b-fp8';
 const targetWallS = 10;

@@ -8,7 +8,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { parseExposition } from '../src/sources/exposition/parse.js';
 
 const capture = new URL(
-  '../../../shared/fixtures/engine-metrics/vllm-dynamo-metrics-examples.prom',
+  '../../data/fixtures/engine-metrics/vllm-dynamo-metrics-examples.prom',
   import.meta.url,
 );
 const rounds = 9;

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 
 const servers = Number(process.argv[2] ?? '16');
 const page = readFileSync(
-  new URL('../../../shared/fixtures/engine-metrics/vllm-dynamo-metrics-examples.prom', import.meta.url),
+  new URL('../../data/fixtures/engine-metrics/vllm-dynamo-metrics-examples.prom', import.meta.url),
   'utf8',
 );
 const counter =

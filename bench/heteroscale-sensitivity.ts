@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `npm run backtests:sensitivity`: how much the HeteroScale baseline's results depend on the constants
-// the paper leaves unstated (research-autoscalers.md §1.4: targets, dead bands, cooldowns, damping and
+// the paper leaves unstated (docs/reference.md §F.1.4: targets, dead bands, cooldowns, damping and
 // breach tiers). Each constant is varied alone around the default on every case of the documented
 // matrix, and the table in docs/backtests.md is rewritten. The target-utilization rows also give
 // HeteroScale's cost at pdscaler's attainment, the fair comparison when the two trade differently.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // KEDA external scaler latency: GetMetrics driven open-loop at 1,000 req/s for 5 s over loopback by a
 // real gRPC client, one published policy. Target: p99 <= 5 ms (KEDA's HPA path allows ~3 s for every
-// call of a ScaledObject together, k8s-external-metrics-and-keda.md §2.3). Baseline in the same process,
+// call of a ScaledObject together, docs/reference.md §B.2.3). Baseline in the same process,
 // at the same load: a server with the same options answering GetMetrics with a constant MetricValue,
 // so the ratio is what parsing the trigger, the board lookup, readMetric and the metrics cost. The
 // client runs in a worker thread, so its timers and callbacks do not queue behind the server's (a

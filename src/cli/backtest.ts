@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `pdscaler backtest --policy P --trace T [--transform ...] [--profile NAME] [--baselines LIST]
 // [--cold-start S] [--json] [--report R.html]`: replay a trace through the simulated fleet with
-// pdscaler and the baselines (DESIGN.md contracts), print the comparison, optionally write the report.
+// pdscaler and the baselines (docs/design.md contracts), print the comparison, optionally write the report.
 // `pdscaler backtest --suite NAME [--workers N] [--report R.html] [--json] [--docs FILE]
 // [--traces-dir DIR]`: run a named evaluation suite (src/sim/suite/) on worker threads, judge
 // pdscaler against the targets of issue 9 and optionally rewrite the suite's sections of FILE.

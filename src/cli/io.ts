@@ -13,6 +13,6 @@ export interface CliIo {
   readonly untilShutdown?: () => Promise<string>;
 }
 
-/** Exit codes from DESIGN.md: 0 ok, 2 invalid input, 1 internal error. */
+/** Exit codes from docs/design.md: 0 ok, 2 invalid input, 1 internal error. */
 export const ExitCode = { ok: 0, internal: 1, invalid: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

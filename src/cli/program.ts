@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// The `pdscaler` command line (contracts in DESIGN.md).
+// The `pdscaler` command line (contracts in docs/design.md).
 import { Command } from 'commander';
 import { runBacktestCommand } from './backtest.js';
 import { SystemNames } from '../sim/result.js';
 import { runDemo } from './demo.js';
 import { ExitCode, type CliIo } from './io.js';
 import { runPlan } from './plan.js';
+import {
+  runProfilesImport,
+  runProfilesList,
+  runProfilesShow,
+  type ProfilesImportOptions,
+} from './profiles.js';
 import { runScrape } from './scrape.js';
 import { runServe } from './serve.js';
 import { runTraceSynth } from './trace-synth.js';
@@ -19,7 +25,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const program = new Command()
     .name('pdscaler')
     .description('SLO-driven autoscaling for prefill/decode disaggregated LLM serving on RoleBasedGroups')
-    .option('--profiles-dir <dir>', 'directory of named performance profiles (env PDSCALER_PROFILES_DIR)')
+    .option(
+      '--profiles-dir <dir>',
+      'your own capacity profiles, added to and overriding the built-in ones (env PDSCALER_PROFILES_DIR)',
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   const loadOptions = (): { profilesDir?: string } => {
@@ -92,7 +101,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       '--cold-start <duration>',
       'pod creation to Ready in the simulator, both roles or per role: prefill=60s,decode=3m (default 120s)',
     )
-    .option('--json', 'print the comparison as JSON (DESIGN.md contract)')
+    .option('--json', 'print the comparison as JSON (docs/design.md contract)')
     .option('--report <file>', 'write the self-contained HTML report here')
     .option('--suite <name>', 'run a named evaluation suite instead of one backtest: standard or smoke')
     .option('--workers <n>', 'suite worker threads (default: the available parallelism)')
@@ -116,6 +125,60 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         exitCode = await runBacktestCommand({ ...opts, ...loadOptions() }, io);
       },
     );
+  const profiles = program
+    .command('profiles')
+    .description(
+      'the built-in capacity profiles and your own (--profiles-dir); import published profiling data',
+    );
+  profiles
+    .command('list')
+    .description('every profile a policy can name: origin, GPUs per replica, KV capacity, licence, source')
+    .option('--json', 'print {"profiles": [...]} as JSON')
+    .action((opts: { json?: boolean }) => {
+      exitCode = runProfilesList({ ...opts, ...loadOptions() }, io);
+    });
+  profiles
+    .command('show')
+    .description('one profile: prefill TTFT and tokens/s by prompt length, decode ITL by batch and context')
+    .argument('<name>', 'profile name (pdscaler profiles list)')
+    .option(
+      '--tpot <duration>',
+      'also print the largest decode batch per context whose ITL meets this, e.g. 50ms',
+    )
+    .option('--ttft <duration>', 'also print the longest prompt whose unloaded TTFT meets this, e.g. 500ms')
+    .option('--json', 'print the summary as JSON')
+    .action((name: string, opts: { tpot?: string; ttft?: string; json?: boolean }) => {
+      exitCode = runProfilesShow(name, { ...opts, ...loadOptions() }, io);
+    });
+  profiles
+    .command('import')
+    .description(
+      'write a profile file (for capacity.profileFile or --profiles-dir) from published profiling data',
+    )
+    .argument(
+      '<input>',
+      'dynamo: a pre-deployment profiling results folder; splitwise: a CSV; distserve: a JSON',
+    )
+    .requiredOption('--format <format>', 'dynamo, splitwise or distserve')
+    .requiredOption('--name <name>', 'the profile name (and file name NAME.json)')
+    .option('--out <file>', 'where to write (default: NAME.json in --profiles-dir, else here)')
+    .option('--force', 'replace an existing file')
+    .option('--model <model>', 'splitwise, distserve: the model as the input names it')
+    .option('--hardware <hardware>', 'splitwise: the hardware column, e.g. h100-80gb')
+    .option('--tp <n>', 'splitwise, distserve: tensor-parallel GPUs per replica')
+    .option('--prefill-tp <n>', 'dynamo: prefill TP (default: from a folder named like H200_TP1P_TP1D)')
+    .option('--decode-tp <n>', 'dynamo: decode TP (default: from the folder name)')
+    .option(
+      '--max-kv-tokens <n>',
+      'distserve: KV capacity per replica (default: max_num_tokens.csv beside the JSON)',
+    )
+    .option('--max-context <n>', "distserve: longest context the fit covers (default: the model's, for OPT)")
+    .option('--kv-bytes-per-token <n>', 'distserve: KV bytes one token occupies (default: known for OPT)')
+    .option('--source <text>', 'where the numbers come from (recorded in the file)')
+    .option('--license <id>', 'the licence of the numbers, e.g. Apache-2.0 (recorded in the file)')
+    .action((input: string, opts: Omit<ProfilesImportOptions, 'profilesDir'>) => {
+      exitCode = runProfilesImport(input, { ...opts, ...loadOptions() }, io);
+    });
   program
     .command('trace')
     .description('work with request traces')

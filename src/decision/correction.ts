@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // One-sided online correction of the capacity model by observed latency, bounded. Dynamo's SLA
-// planner divides by `observed/expected` both ways (reference/autoscaler-algorithms.md §1.3); a
+// planner divides by `observed/expected` both ways (docs/reference.md §D.1.3); a
 // prefix-cache hit then removes capacity. Here a correction only ever adds capacity: the factor jumps
 // to the worst observed `latency / expected` (capped at maxFactor) and decays back to 1 with a
 // half-life once latency is back within expectation, so a slow start cannot compound tick after tick.

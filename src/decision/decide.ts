@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The decider: decide(spec, observation, state, now) -> { decision, state }. Pure and deterministic:
-// no I/O, no clock, no randomness (Knative's `Scale(logger, now)`, style-anchors.md P1).
+// no I/O, no clock, no randomness (Knative's `Scale(logger, now)`, knative/serving pkg/autoscaler/scaling/autoscaler.go).
 import { explainRole } from './explain.js';
 import { stabilize, type HysteresisResult } from './hysteresis.js';
 import { panicNote, type PanicAssessment } from './panic.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Decode concurrency by Little's law (evaluation-lessons.md §3-4): conversations in decode = arrivals
+// Decode concurrency by Little's law (docs/reference.md §G.3-4): conversations in decode = arrivals
 // into decode x how long one conversation decodes at the batch that meets the TPOT SLO. The active
 // count is not the driver: it depends on the replica count (fewer replicas decode more slowly, so more
 // conversations are in flight), and scaling on it flapped to 36 replicas at 69% TPOT in the measured

@@ -53,7 +53,7 @@ function isMiss(spec: ForecastSpec, previous: ForecastState, miss: number): bool
 /**
  * Headroom for what the forecast cannot see: `sigmas x` the smoothed one-step forecast error
  * (an EWMA of squared misses). Steady traffic earns little, bursty traffic a lot, so the margin grows
- * with the measured error instead of being a fixed constant (evaluation-lessons.md §4).
+ * with the measured error instead of being a fixed constant (docs/reference.md §G.4).
  */
 export function forecastHeadroom(spec: ForecastSpec, state: ForecastState | undefined): number {
   if (state?.errorVar === undefined || spec.headroomSigmas <= 0) return 0;

@@ -3,7 +3,7 @@
 // when the survivors are predicted to stay under `margin x` their SLO capacity for the whole down
 // window (the N/(N-1) consolidation check of ai-dynamo/dynamo PR #9294), never while replicas are
 // pending for a scale-up, and by at most a step per tick. Windows follow Kubernetes HPA semantics
-// (reference/autoscaler-algorithms.md §5.4): up takes the minimum recommendation over its window,
+// (docs/reference.md §D.5.4): up takes the minimum recommendation over its window,
 // down the maximum over its window, so a single spike or dip moves nothing. With `panic.enabled`, a
 // panicking role (panic.ts) follows KPA instead: up to the panic need at once, never down.
 import { recordBurst, recurringBurstLevel } from './burst-memory.js';
@@ -145,7 +145,7 @@ function scaleDown(
 }
 
 /**
- * KPA while panicking (autoscaler-algorithms.md §4.2): `max(stable, panic)` need at once and never
+ * KPA while panicking (docs/reference.md §D.4.2): `max(stable, panic)` need at once and never
  * below the current count. No up window and no pending-replica hold, as in KPA, whose panic count is
  * the whole need, not an increment; the step limit stays, as KPA clamps by its max-scale-up-rate.
  */

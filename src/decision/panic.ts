@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Knative KPA's panic mode for one role (reference/autoscaler-algorithms.md §4.2): a burst that needs
+// Knative KPA's panic mode for one role (docs/reference.md §D.4.2): a burst that needs
 // `thresholdRatio x` the ready replicas over the short panic window starts panic; every such tick
 // refreshes it; it ends once a whole stable window has passed without one. The hysteresis reads the
 // assessment to scale up to the panic need at once and never down while panicking. Pure.

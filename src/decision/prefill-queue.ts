@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Prefill sized by the TTFT quantile of a queue, not by the mean rate: the lessons' Dynamo-2025
 // formula (mean rate over per-replica throughput, no queueing headroom) fell to 10-80% attainment
-// (evaluation-lessons.md §3). Replicas behind a least-loaded router are modelled as an M/G/c queue:
+// (docs/reference.md §G.3). Replicas behind a least-loaded router are modelled as a G/G/c queue:
 // arrivals at the forecast rate, each prompt served in its unloaded prefill time. The wait is Erlang C
 // with the Allen-Cunneen correction for arrival and service-time variability, and its tail the
 // heavy-traffic exponential P(W > t) = C(c, a) exp(-(c mu - lambda) t 2 / (ca^2 + cs^2)) (Kingman);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Capacity from a Dynamo-style pre-deployment profile (shared/profiles/dynamo_H200_TP1P_TP1D, schema in
-// reference/autoscaler-algorithms.md §1.10). Dynamo interpolates cubically; we interpolate linearly and
+// Capacity from a Dynamo-style pre-deployment profile (data/profiles/dynamo_H200_TP1P_TP1D, schema in
+// docs/reference.md §D.1.10). Dynamo interpolates cubically; we interpolate linearly and
 // make ITL monotone in KV use, because a cubic fit over 17 and 41 points overshoots between samples and
 // the raw decode ITL is not monotone (ctx 350: 46.6 ms at 39% KV, 41.0 ms at 49%), which would let a
 // larger batch look faster than a smaller one.
@@ -176,7 +176,7 @@ export function profileCapacity(
 /**
  * Explicit per-replica capacities, for engines without a profile. The decode batch is stated at the
  * TPOT SLO; a tighter (corrected) ITL target shrinks it proportionally, the linear part of a decode
- * step's time in batch size (reference/autoscaler-algorithms.md §3.2, `decode_time(n) = alpha + beta n`).
+ * step's time in batch size (docs/reference.md §D.3.2, `decode_time(n) = alpha + beta n`).
  */
 export function explicitCapacity(figures: {
   readonly prefillTokensPerSecondPerReplica: number;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Per-role demand and the replicas it needs at the SLO, from one observation. Prefill is sized in
-// prompt tokens/s, decode in concurrent conversations (reference/autoscaler-algorithms.md §1.3-1.4).
+// prompt tokens/s, decode in concurrent conversations (docs/reference.md §D.1.3-1.4).
 import { updateCorrection, type CorrectionState } from './correction.js';
 import {
   crossCheckedConversations,
@@ -233,7 +233,7 @@ function freshValue(ctx: DemandContext, field: Observed<number> | undefined): nu
 
 /**
  * Requests held at the inference gateway are prefill demand no engine has seen yet
- * (gateway-coldstart-fluid-kpa.md §1.5): queued ones drain within one TTFT SLO like the engine queue,
+ * (docs/reference.md §E.1.5): queued ones drain within one TTFT SLO like the engine queue,
  * rejected or evicted ones add to the request rate. Unknown (flow control off) adds nothing.
  */
 function gatewayDemand(

@@ -215,7 +215,7 @@ export interface DecisionSpec {
     /** Holt restarts from a measurement that misses by more than this many sigmas; 0 never. */
     readonly missResetSigmas: number;
   };
-  /** How each role's replicas follow from demand (evaluation-lessons.md §3-4). */
+  /** How each role's replicas follow from demand (docs/reference.md §G.3-4). */
   readonly sizing: {
     /** `queueing`: the TTFT quantile of an M/G/c queue at the forecast rate; `throughput`: demand over capacity. */
     readonly prefill: { readonly model: PrefillSizingModel };
@@ -225,7 +225,7 @@ export interface DecisionSpec {
      */
     readonly decode: { readonly model: DecodeSizingModel; readonly crossCheckTolerance: number };
   };
-  /** Knative KPA's panic mode (autoscaler-algorithms.md §4), off unless the policy turns it on. */
+  /** Knative KPA's panic mode (docs/reference.md §D.4), off unless the policy turns it on. */
   readonly panic: {
     readonly enabled: boolean;
     readonly stableWindowS: number;
@@ -298,7 +298,7 @@ export interface RoleState {
   /** One-sided latency correction (>= 1) and when it was last updated. */
   readonly correction: { readonly factor: number; readonly atMs: EpochMs };
   /**
-   * KPA panic (autoscaler-algorithms.md §4.2): when it began and when a tick last met the threshold.
+   * KPA panic (docs/reference.md §D.4.2): when it began and when a tick last met the threshold.
    * Absent when the role is not panicking, and in states written before panic mode existed.
    */
   readonly panic?: { readonly sinceMs: EpochMs; readonly lastTriggeredMs: EpochMs };

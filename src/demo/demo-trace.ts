@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// The demo's load: the Mooncake conversation trace from ../shared beside the checkout, day-shaped so a
-// whole day's wave passes in `dayS` seconds and repeated to cover `totalS`. Without the shared data
-// (a bare checkout), a seeded synthetic trace with the same day shape stands in, so `npm start`
-// always has load. Nothing from ../shared is copied into the repository.
+// The demo's load: the Mooncake conversation trace the package ships (data/traces/README.md),
+// day-shaped so a whole day's wave passes in `dayS` seconds and repeated to cover `totalS`. A package
+// trimmed of its data (or a `tracePath` that does not exist) gets a seeded synthetic trace with the
+// same day shape instead, so `npm start` always has load.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defaultProfilesDir } from '../policy/load.js';
+import { shippedTracesDir } from '../package-root.js';
 import { loadTrace } from '../sim/trace/load.js';
 import { mulberry32 } from '../sim/trace/prng.js';
 import { applyTransforms, parseTransformSpec, type TransformStep } from '../sim/trace/transform-spec.js';
 import type { Trace, TraceRequest } from '../sim/trace/types.js';
 
-export const sharedTracePath = resolve(defaultProfilesDir, '../traces/mooncake_conversation_trace.jsonl');
+export const demoTracePath = resolve(shippedTracesDir, 'mooncake_conversation_trace.jsonl');
 
 /**
  * Starts the day `offsetS` in: the requests before it move to the end. The demo opens on the morning
@@ -84,7 +84,7 @@ function step(text: string): TransformStep {
 }
 
 export async function demoTrace(options: DemoTraceOptions): Promise<Trace> {
-  const path = options.tracePath ?? sharedTracePath;
+  const path = options.tracePath ?? demoTracePath;
   const day = existsSync(path)
     ? await applyTransforms(await loadTrace(path), [
         step(`day:${options.dayS}s:seed=7`),

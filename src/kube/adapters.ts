@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Access to a role's RoleBasedGroupScalingAdapter (RBGSA): the adapter object (phase, replicas,
 // selector) and its `/scale` subresource. The RBG spec itself is never written: the RBG webhook rejects
-// replica changes while an adapter owns them (rbg.md §3, §8.1).
+// replica changes while an adapter owns them (docs/reference.md §A.3, §A.8).
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { apiErrorStatus } from './api-error.js';
 import { requestOptions } from './request-options.js';
 
-/** The adapter's group, storage version and plural (rbg.md §1). */
+/** The adapter's group, storage version and plural (docs/reference.md §A.1). */
 export const scalingAdapterResource = {
   group: 'workloads.x-k8s.io',
   version: 'v1alpha2',
@@ -22,7 +22,7 @@ export interface RoleRef {
   readonly role: string;
 }
 
-/** `<rbg>-<role>`, the name the RBG controller gives the adapter it creates, not truncated (rbg.md §3). */
+/** `<rbg>-<role>`, the name the RBG controller gives the adapter it creates, not truncated (docs/reference.md §A.3). */
 export function scalingAdapterName(ref: RoleRef): string {
   return `${ref.rbg}-${ref.role}`;
 }
@@ -35,7 +35,7 @@ export function missingAdapterMessage(ref: RoleRef): string {
   );
 }
 
-/** What the loop needs to know about a role, read from its adapter (rbg.md §3 "Spec and status"). */
+/** What the loop needs to know about a role, read from its adapter (docs/reference.md §A.3 "Spec and status"). */
 export interface RoleAdapterState {
   /** `''` (new), `NotBound` or `Bound`; only a Bound adapter may be scaled. */
   readonly phase: string;
@@ -45,7 +45,7 @@ export interface RoleAdapterState {
   readonly statusReplicas: number | undefined;
   /** Mirror of the role's ready replicas (RBG v0.7+). */
   readonly readyReplicas: number | undefined;
-  /** Pod label selector computed at binding; can stay empty (rbg.md §3 "Binding" caveats). */
+  /** Pod label selector computed at binding; can stay empty (docs/reference.md §A.3 "Binding" caveats). */
   readonly selector: string | undefined;
 }
 

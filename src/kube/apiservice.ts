@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Ownership of the `v1beta1.external.metrics.k8s.io` APIService. There is one per cluster and it routes
-// every external metric to one Service (k8s-external-metrics-and-keda.md §6), so standalone mode
+// every external metric to one Service (docs/reference.md §B.6), so standalone mode
 // registers it only when it is absent or already ours; taking it from another server (KEDA's metrics
 // server in most clusters) needs an explicit opt-in, because it breaks every consumer of that server.
 import {
@@ -18,7 +18,7 @@ import { model } from './models.js';
 import { requestOptions } from './request-options.js';
 import { defaultRetryPolicy, realSleep, withRetries, type Sleep } from './retry.js';
 
-/** The name must be `<version>.<group>` (k8s-external-metrics-and-keda.md §4.1). */
+/** The name must be `<version>.<group>` (docs/reference.md §B.4.1). */
 export const externalMetricsApiService = {
   name: 'v1beta1.external.metrics.k8s.io',
   group: 'external.metrics.k8s.io',

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // AuthDelegate over `@kubernetes/client-node`: reads and watches the
 // `kube-system/extension-apiserver-authentication` ConfigMap, and posts TokenReviews and
-// SubjectAccessReviews (k8s-external-metrics-and-keda.md §4.2, §4.3). Transport only: caching and
+// SubjectAccessReviews (docs/reference.md §B.4.2, §B.4.3). Transport only: caching and
 // every decision live in src/serving/auth.
 import {
   AuthenticationV1Api,
@@ -46,7 +46,7 @@ export interface DelegatedAuthOptions {
   readonly logger: Logger;
   /**
    * Deadline of each review and read in ms. @default 5000: the aggregator gives up on a proxied
-   * request after 5 s (k8s-external-metrics-and-keda.md §3.11), so a slower review is useless.
+   * request after 5 s (docs/reference.md §B.3.11), so a slower review is useless.
    */
   readonly requestTimeoutMs?: number;
   /** Re-reading the ConfigMap after its watch ends. @default client-go's reflector schedule */

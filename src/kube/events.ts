@@ -17,7 +17,7 @@ import { apiErrorStatus, describeApiError } from './api-error.js';
 import { model } from './models.js';
 import { requestOptions } from './request-options.js';
 
-/** The RoleBasedGroup an event is about (rbg.md §1: storage version v1alpha2). */
+/** The RoleBasedGroup an event is about (docs/reference.md §A.1: storage version v1alpha2). */
 export interface RbgRef {
   readonly namespace: string;
   readonly name: string;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Fluid (`data.fluid.io/v1alpha1`, gateway-coldstart-fluid-kpa.md §3): the cache state of the Dataset
+// Fluid (`data.fluid.io/v1alpha1`, docs/reference.md §E.3): the cache state of the Dataset
 // that holds a policy's model, which keys the cold-start estimate (a pod that loads from a full cache
 // starts in ~80 s where a download takes ~9 min, §3.5), and an optional pre-warm: one `DataLoad` when
 // a scale-out is coming and the Dataset is not fully cached. Never two at once: Fluid itself locks an

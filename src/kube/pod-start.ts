@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // One pod's cold start read from the API, and the image pull time from a kubelet `Pulled` event
 // message. Pure: the policy loop lists the pods and feeds the cold-start tracker with the results.
-// Facts: gateway-coldstart-fluid-kpa.md §2.1 (timeline fields, 1 s resolution) and §2.2 (Pulled).
+// Facts: docs/reference.md §E.2.1 (timeline fields, 1 s resolution) and §2.2 (Pulled).
 
 /** A timestamp as client-node deserializes it (`Date`) or as raw JSON has it (RFC 3339 string). */
 type ApiTime = Date | string | undefined;

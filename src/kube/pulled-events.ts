@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Image pull times of a namespace's pods from kubelet `Pulled` Events (gateway-coldstart-fluid-kpa.md
+// Image pull times of a namespace's pods from kubelet `Pulled` Events (docs/reference.md §E
 // §2.2): one list per tick with `reason=Pulled`, keyed by the pod's uid. Events are best-effort (an
 // hour's TTL, aggregated, droppable), so a missing one is simply no pull time; conditions stay the clock.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Writes a role's replica count through its RoleBasedGroupScalingAdapter's `/scale` (rbg.md §3, §8):
+// Writes a role's replica count through its RoleBasedGroupScalingAdapter's `/scale` (docs/reference.md §A.3, §A.8):
 // only a Bound adapter, clamped to >= 0, no write when nothing changes, GET then PUT with the
 // resourceVersion so a concurrent writer (HPA, KEDA, a person) causes a conflict, not a lost update.
 import type { SelfMetrics } from '../serving/self-metrics.js';
@@ -37,7 +37,7 @@ export type ScaleOutcome =
 
 export interface ScaleRequest {
   readonly ref: RoleRef;
-  /** Desired replicas; negative values become 0 (the RBGSA CRD has no minimum, rbg.md §3). */
+  /** Desired replicas; negative values become 0 (the RBGSA CRD has no minimum, docs/reference.md §A.3). */
   readonly replicas: number;
   /** Policy label for `pdscaler_scale_writes_total`; no metric is counted without it. */
   readonly policy?: string;

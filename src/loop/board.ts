@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The decisions the loop publishes, held in memory for every output: the external metrics API, the
 // KEDA scaler, the /scale writer and the status page read the board; only the loop writes it. Handlers
-// never compute a decision (DESIGN.md: "answers from the last Decision in memory").
+// never compute a decision (docs/design.md: "answers from the last Decision in memory").
 import type { Decision, DecisionSpec, EpochMs, Observation, Role } from '../decision/types.js';
 
 /** One policy as the outputs see it: its spec and, after the first tick, its last decision. */

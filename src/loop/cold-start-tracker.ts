@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The measured cold start per role: each pod's creation -> Ready counted once (by uid), the last 20
 // starts kept, and a p90 over them as the estimate the policy's `coldStart: auto` forecasts over
-// (gateway-coldstart-fluid-kpa.md §2.1). Pure and clock-free: the loop and the simulator feed it.
+// (docs/reference.md §E.2.1). Pure and clock-free: the loop and the simulator feed it.
 import type { Role, RoleObservation } from '../decision/types.js';
 
 /** One pod's start, as src/kube/pod-start.ts reads it (or the simulator's replica). */

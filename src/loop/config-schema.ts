@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `pdscaler serve --config` file: which mode, which policies, where to listen, how to elect a
 // leader and where to keep decision state. Loaded once, strictly (prometheus-adapter's load-once
-// config, style-anchors.md §3.3): an unknown key or a bad value stops the start with FILE:LINE:COL.
+// config, kubernetes-sigs/prometheus-adapter pkg/config/loader.go): an unknown key or a bad value stops the start with FILE:LINE:COL.
 import { z } from 'zod';
 import { durationPattern } from '../policy/schema.js';
 

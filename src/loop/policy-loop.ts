@@ -2,7 +2,7 @@
 // One policy's tick: sources and the scaling adapters (each under the tick deadline) -> decide() ->
 // state kept -> published on the board -> acted on (direct mode, leader only, unless advisory).
 // Handlers elsewhere only read the board, so a slow tick delays a decision and never a response.
-// Each tick also lists the roles' pods to measure cold starts (gateway-coldstart-fluid-kpa.md §2.1).
+// Each tick also lists the roles' pods to measure cold starts (docs/reference.md §E.2.1).
 import { decide } from '../decision/decide.js';
 import type { Decision, DecisionSpec, Observation, Role } from '../decision/types.js';
 import { Roles } from '../decision/types.js';

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where one policy's observation comes from, per `spec.metrics.source`: the engine pods of each role
 // (discovered through the apiserver, scraped, windowed) or Prometheus (one instant query per signal).
-// One small interface for both (KEDA's one module per source behind `Scaler`, style-anchors.md). A
+// One small interface for both (KEDA's one module per source behind `Scaler`, kedacore/keda pkg/scalers/scaler.go). A
 // policy with `spec.gateway` also reads the inference gateway each tick: its queued and shed requests
-// land on the prefill role (gateway-coldstart-fluid-kpa.md §1.5).
+// land on the prefill role (docs/reference.md §E.1.5).
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { DecisionSpec, Observation, Role, RoleObservation } from '../decision/types.js';
 import type { MetricsSpec } from '../policy/metrics.js';

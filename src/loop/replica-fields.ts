@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Kubernetes part of a role's observation: the scaling adapter's spec replicas (what the role is
-// asked to run), its ready replicas (RBG instances, rbg.md §8 item 5), and the difference, still
+// asked to run), its ready replicas (RBG instances, docs/reference.md §A.8 item 5), and the difference, still
 // starting. Engine sources count ready pods; the adapter counts instances, which is what we scale.
 import type { Observation, Role, RoleObservation } from '../decision/types.js';
 

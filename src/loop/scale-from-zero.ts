@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Scale from zero on gateway demand. A role at 0 replicas has no engine to report load, so the policy
 // tick (15 s by default) would see none; the gateway's endpoint picker holds the requests meanwhile
-// (its flow-control queue is the "scale-from-zero waiting room", gateway-coldstart-fluid-kpa.md §1.5).
+// (its flow-control queue is the "scale-from-zero waiting room", docs/reference.md §E.1.5).
 // While a role of a policy with `spec.gateway` is at zero, this polls the gateway every
 // `pollIntervalMs` and, on queued requests or no-endpoint rejections, wakes every role at zero (a
 // P/D request needs both): direct mode writes `/scale` 0 -> floor, and every mode publishes the reading

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Validated document -> frozen DecisionSpec: defaults merged, durations in seconds, expressions and
 // cron compiled, capacity model built, and every cross-field rule checked (Knative's MakeDecider plus
-// prometheus-adapter's NamersFromConfig, style-anchors.md §3.3 and §4.5). All problems are collected.
+// kubernetes-sigs/prometheus-adapter pkg/naming/metric_namer.go NamersFromConfig; knative/serving pkg/autoscaler/config/config.go). All problems are collected.
 import { quantileFraction } from '../decision/histogram-quantile.js';
 import { explicitCapacity, profileCapacity, type ProfileData } from '../decision/profile-capacity.js';
 import { searchFeasible, type JointConstraints } from '../decision/joint-limits.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The single table of defaults (Knative's defaultConfig, style-anchors.md P7). docs/policy.md states
+// The single table of defaults (Knative's defaultConfig, knative/serving pkg/autoscaler/config/config.go). docs/policy.md states
 // the same values and a test keeps them equal.
 
 export const policyDefaults = {
@@ -14,7 +14,7 @@ export const policyDefaults = {
   /** Requests no capacity can serve do not count against it (decision/unattainable.ts). */
   excludeUnattainable: true,
   ratioBasis: 'replicas',
-  /** Knative KPA defaults (autoscaler-algorithms.md §4): 60 s stable, 10% panic window, 200%. */
+  /** Knative KPA defaults (docs/reference.md §D.4): 60 s stable, 10% panic window, 200%. */
   panicEnabled: false,
   panicStableWindowS: 60,
   panicWindowPercentage: 10,
@@ -40,7 +40,7 @@ export const policyDefaults = {
   scaleDownBurstMemoryS: 1800,
   /** A fifth of the 5-minute scale-down window: the smoothed need forgets within one window. */
   scaleDownSmoothingS: 60,
-  /** The HPA's --horizontal-pod-autoscaler-sync-period default (k8s-external-metrics-and-keda.md §2.3). */
+  /** The HPA's --horizontal-pod-autoscaler-sync-period default (docs/reference.md §B.2.3). */
   loopIntervalS: 15,
   /** Four missed 15 s ticks. */
   staleAfterS: 60,
@@ -62,7 +62,7 @@ export const policyDefaults = {
   forecastAlpha: 0.5,
   forecastBeta: 0.3,
   forecastMaxGrowth: 2,
-  /** Half a sigma of the forecast error on top of the forecast (evaluation-lessons.md §4); measured in docs/backtests.md. */
+  /** Half a sigma of the forecast error on top of the forecast (docs/reference.md §G.4); measured in docs/backtests.md. */
   forecastHeadroomSigmas: 0.5,
   /**
    * Off: by cross-validation (docs/backtests.md) a 3-sigma reset helped Mooncake and hurt Azure code
@@ -71,7 +71,7 @@ export const policyDefaults = {
   forecastMissResetSigmas: 0,
   /** Share a binding budget by marginal SLO benefit (decision/budget-sharing.ts). */
   gpuBudgetSharing: 'marginal-slo',
-  /** Prefill by the TTFT quantile of a queue, decode by Little's law (evaluation-lessons.md §3-4). */
+  /** Prefill by the TTFT quantile of a queue, decode by Little's law (docs/reference.md §G.3-4). */
   prefillSizingModel: 'queueing',
   decodeSizingModel: 'littles-law',
   /** The active count overrides Little's law only 50% above it (decision/decode-sizing.ts). */

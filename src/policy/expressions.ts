@@ -3,7 +3,7 @@
 // to disable import, createUnit, evaluate, parse, simplify and derivative inside expressions; we go
 // further and allow only an explicit list of node types and functions, so function definitions,
 // assignments, property access, matrices and units cannot appear at all. Then, as KEDA does for its
-// scaling-modifier formulas (style-anchors.md §2.5), we dry-run the compiled code on a dummy scope.
+// scaling-modifier formulas (kedacore/keda apis/keda/v1alpha1/scaledobject_webhook.go validateScalingModifiersFormula), we dry-run the compiled code on a dummy scope.
 import { all, create, type MathNode } from 'mathjs';
 import type { CompiledExpression } from '../decision/types.js';
 

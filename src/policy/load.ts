@@ -1,101 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 // Load a policy file once: bytes -> text -> YAML -> schema -> compiled, frozen DecisionSpec. Every
 // problem comes back as `FILE:LINE:COL: message`; nothing is half-loaded.
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DecisionSpec } from '../decision/types.js';
-import type { ProfileData } from '../decision/profile-capacity.js';
+import { parseJson, readNamedProfile, readText, type ProfileStoreOptions } from '../profiles/store.js';
 import { compileMetrics, type MetricsSpec } from './metrics.js';
 import { compilePolicy, type ProfileResolver } from './compile.js';
 import { sortIssues, type PolicyIssue } from './issue.js';
 import { locate } from './locate.js';
 import type { ParsedPolicy } from './parse.js';
 import { parseDocumentBytes, readDocumentBytes } from './read-document.js';
-import { parseDynamoProfile, profileNames, profileRegistry, type ProfileEntry } from './profiles.js';
-import { parseSplitwiseCsv, splitwiseProfile } from './splitwise-profile.js';
+import { parseDynamoProfile } from './profiles.js';
 import { schemaIssues, type PathIssue } from './schema-issues.js';
+
+export { packageRoot } from '../package-root.js';
+export { readNamedProfile } from '../profiles/store.js';
 
 export type LoadResult =
   | { readonly ok: true; readonly spec: DecisionSpec; readonly metrics: MetricsSpec }
   | { readonly ok: false; readonly issues: readonly PolicyIssue[] };
 
-export interface LoadOptions {
-  /** Directory holding named profiles. @default ../shared/profiles beside this checkout */
-  readonly profilesDir?: string;
-}
-
-/** The repository root: the nearest folder above this module with a package.json (src/ or dist/src/). */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-
-/** The shared data folder sits beside the repository (DEVELOPERS.md); named profiles are read there. */
-export const defaultProfilesDir = resolve(packageRoot(), '../shared/profiles');
-
-function readText(path: string): { ok: true; text: string } | { ok: false; message: string } {
-  try {
-    return { ok: true, text: readFileSync(path, 'utf8') };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      ok: false,
-      message:
-        code === 'ENOENT'
-          ? `file ${path} does not exist`
-          : `file ${path} cannot be read: ${(error as Error).message}`,
-    };
-  }
-}
-
-function parseJson(path: string, text: string): { ok: true; json: unknown } | { ok: false; message: string } {
-  try {
-    return { ok: true, json: JSON.parse(text) as unknown };
-  } catch (error) {
-    return { ok: false, message: `file ${path} cannot be read: ${(error as Error).message}` };
-  }
-}
+/** `profilesDir`: the user's profiles, beside the built-in ones (src/profiles/store.ts). */
+export type LoadOptions = ProfileStoreOptions;
 
 function readJson(path: string): { ok: true; json: unknown } | { ok: false; message: string } {
   const read = readText(path);
   return read.ok ? parseJson(path, read.text) : read;
-}
-
-type ProfileResult = { ok: true; profile: ProfileData } | { ok: false; message: string };
-
-/** Parses a registered profile's file text; a message starts with the file (and LINE:COL for a CSV). */
-function parseRegistered(name: string, entry: ProfileEntry, path: string, text: string): ProfileResult {
-  if (entry.format === 'dynamo-json') {
-    const json = parseJson(path, text);
-    if (!json.ok) return json;
-    const parsed = parseDynamoProfile(name, json.json);
-    return parsed.ok ? parsed : { ok: false, message: `${path} ${parsed.message}` };
-  }
-  const csv = parseSplitwiseCsv(text);
-  if (!csv.ok) return { ok: false, message: `${path}:${csv.message}` };
-  const built = splitwiseProfile(name, csv.rows, entry.selector);
-  return built.ok ? built : { ok: false, message: `${path} ${built.message}` };
-}
-
-/** Reads a named profile (e.g. for the simulator) from the profiles directory. */
-export function readNamedProfile(name: string, options: LoadOptions = {}): ProfileResult {
-  const entry = profileRegistry[name];
-  if (entry === undefined)
-    return {
-      ok: false,
-      message: `${JSON.stringify(name)} is not a known profile (known: ${profileNames.join(', ')})`,
-    };
-  const path = resolve(options.profilesDir ?? defaultProfilesDir, entry.path);
-  const read = readText(path);
-  if (!read.ok)
-    return {
-      ok: false,
-      message: `${JSON.stringify(name)}: ${read.message} (set --profiles-dir or PDSCALER_PROFILES_DIR)`,
-    };
-  const parsed = parseRegistered(name, entry, path, read.text);
-  return parsed.ok ? parsed : { ok: false, message: `${JSON.stringify(name)}: ${parsed.message}` };
 }
 
 function profileResolver(policyFile: string, options: LoadOptions): ProfileResolver {

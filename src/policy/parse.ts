@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Policy text -> YAML document with source positions. Every syntax problem becomes an issue with its
 // line and column; duplicate keys, tab indentation, several documents, unresolved aliases and alias
-// bombs are all errors (prometheus-adapter's UnmarshalStrict posture, style-anchors.md §3.3).
+// bombs are all errors (prometheus-adapter's UnmarshalStrict posture: kubernetes-sigs/prometheus-adapter pkg/config/loader.go).
 import { isMap, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import type { SourcePosition } from './issue.js';
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // zod issues -> messages in the SRE's vocabulary: `spec.slo.ttftMs = -5, must be > 0`,
-// `spec.roles.prefil: unknown key (allowed: prefill, decode)` (style-anchors.md P6).
+// `spec.roles.prefil: unknown key (allowed: prefill, decode)` (knative/serving pkg/autoscaler/config/config.go validate names the key, the value and the rule).
 import type { z } from 'zod';
 import { formatPath, type KeyPath } from './locate.js';
 import { durationPattern, policySchema } from './schema.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Splitwise's measured latencies (shared/profiles/README.md §3, `splitwise_sim/perf_model.csv`, DGX-A100
+// Splitwise's measured latencies (data/profiles/splitwise_sim/README.md, Mutinifni/splitwise-sim@8f99e7dc `data/perf_model.csv`, DGX-A100
 // and DGX-H100) -> ProfileData, the Dynamo-shaped profile that pdscaler's capacity model and the
 // simulator's fleet both read unchanged. The CSV holds three sweeps per (model, hardware, TP): prompt
 // 128…8192 at batch 1, batch 1…64 at prompt 512, output 128…8192 at prompt 512 (token_size 128 unless
@@ -37,7 +37,7 @@ export interface SplitwisePoint {
 type ParseResult<T> = { ok: true } & T;
 type Failure = { ok: false; message: string };
 
-// The header of perf_model.csv @ 8f99e7dc (shared/profiles/README.md §3), in file order.
+// The header of perf_model.csv @ 8f99e7dc (data/profiles/splitwise_sim/README.md), in file order.
 const columns = [
   'model',
   'hardware',
@@ -174,7 +174,7 @@ export function sweepMedians(rows: readonly SplitwiseRow[], selector: SplitwiseS
 /**
  * Drops failed runs from a batch sweep ordered by batch size. A batch of B prompts cannot prefill faster
  * than a batch of fewer, so a prompt_time that DROPS as the batch grows is a failed run, not a
- * measurement: shared/profiles/README.md §3 names llama2-70b TP2 at batch 64 (prompt_time ~360 ms on
+ * measurement: data/profiles/splitwise_sim/README.md names llama2-70b TP2 at batch 64 (prompt_time ~360 ms on
  * H100 after ~2.4 s at batch 32, ~794 ms on A100 after ~6.6 s), whose token_time is then off too.
  */
 export function dropFailedRuns(batchSweep: readonly SplitwisePoint[]): SplitwisePoint[] {
@@ -186,7 +186,7 @@ export function dropFailedRuns(batchSweep: readonly SplitwisePoint[]): Splitwise
   return kept;
 }
 
-// The sweeps' fixed settings (shared/profiles/README.md §3).
+// The sweeps' fixed settings (data/profiles/splitwise_sim/README.md).
 const sweepPromptTokens = 512;
 const sweepOutputTokens = 128;
 /** Mean context of a batch-sweep sequence over its 128 decode steps: 512 + 128/2. */
@@ -219,7 +219,7 @@ interface Hardware {
   readonly hbmBytesPerS: number;
 }
 
-// SXM parts, as in DGX-A100 / DGX-H100 (shared/profiles/README.md §3): NVIDIA A100 Tensor Core GPU
+// SXM parts, as in DGX-A100 / DGX-H100 (data/profiles/splitwise_sim/README.md): NVIDIA A100 Tensor Core GPU
 // datasheet (A100 80GB SXM: 80 GB HBM2e, 2,039 GB/s) and NVIDIA H100 Tensor Core GPU datasheet (H100 SXM:
 // 80 GB HBM3, 3.35 TB/s). Decimal GB throughout, like the 140 GB of weights below.
 const hardwares: Readonly<Record<string, Hardware>> = {
@@ -253,12 +253,12 @@ export const derivedPrefillTokens: readonly number[] = [16_384, 32_768, 65_536, 
  * Prefill from the prompt sweep (batch 1, output 128): TTFT = median prompt_time; tokens/s per GPU =
  * ISL / TTFT / TP. Past 8,192 tokens (Llama-2's native context is 4,096) prefill attention is
  * superlinear and the simulator would extrapolate linearly at the last rate, which is optimistic, so we
- * append DERIVED points in DistServe's prefill form t = a + b·L + c·L² (shared/profiles/README.md §2),
+ * append DERIVED points in DistServe's prefill form t = a + b·L + c·L² (Zhong et al., "DistServe", OSDI 2024; distserve-profile.ts),
  * with a = 0 and b, c fixed by the architecture and the measured last point: per token the dense layers
  * cost 2·P FLOPs and causal attention 4·layers·hidden·p at position p, 2·layers·hidden·L on average
  * over the prompt, so t(L) = k·L·(1 + L/L*) with L* = P / (layers·hidden) (106,812 for Llama-2-70B) and
  * k set so t(8,192) is the measurement. This assumes attention runs at the dense layers' efficiency.
- * Past 131,072 tokens (longer than any shared trace's prompt; Mooncake's longest is 126,195) the
+ * Past 131,072 tokens (longer than any shipped trace's prompt; Mooncake's longest is 126,195) the
  * simulator and the capacity model go on linearly at the last derived rate. A least-squares quadratic over the sweep was
  * rejected: its c is not identifiable from 128…8,192 tokens (H100 TP2/4/8 give 2.6e-6, 2.7e-6, 4.9e-6,
  * rising with TP where attention work per GPU falls; A100 TP4 1.3e-5) and puts 131,072 tokens at

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `metav1.Status` failure bodies, the error shape every Kubernetes API client expects: client-go turns
-// `message` into the error the HPA shows in its events (k8s-external-metrics-and-keda.md §3.7).
+// `message` into the error the HPA shows in its events (docs/reference.md §B.3.7).
 import type { ServerResponse } from 'node:http';
 
 /** The `reason` values this server answers with, by the HTTP code each one goes with (§3.7). */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The metrics pdscaler serves, read from a published decision: the same names and values for the
 // external metrics API and the KEDA scaler, so switching between HPA and KEDA changes manifests only
-// (k8s-external-metrics-and-keda.md §6, item 6). Stale or unknown data is an error, never an old or a
+// (docs/reference.md §B.6, item 6). Stale or unknown data is an error, never an old or a
 // zero value: the HPA and KEDA then hold replicas (§2.7, §3.4).
 //
 // A hold decided on fresh data is a decision: a role held on `missing-metrics` whose metrics source

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Kubernetes `resource.Quantity` strings in canonical decimal-SI form, the `value` of every external
-// metric item (k8s-external-metrics-and-keda.md §3.4, §3.5). Exact decimal arithmetic on BigInt, so a
+// metric item (docs/reference.md §B.3.4, §B.3.5). Exact decimal arithmetic on BigInt, so a
 // float like 0.3 prints `300m`, never `299999999n`.
 
 /** Decimal-SI suffixes by power of ten (§3.5); canonical form uses the largest that divides exactly. */

@@ -3,7 +3,7 @@
 // side. Names follow Prometheus conventions: base units (seconds), `_total` counters.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Request latency buckets in seconds: the HPA path has ~3 s end to end (k8s-external-metrics-and-keda.md §2.3). */
+/** Request latency buckets in seconds: the HPA path has ~3 s end to end (docs/reference.md §B.2.3). */
 const requestBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const tickBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -54,7 +54,7 @@ export class SelfMetrics {
   });
   readonly coldStart = new Gauge({
     name: 'pdscaler_cold_start_seconds',
-    help: 'Measured pod creation to Ready per role: p90 (nearest rank) of the last 20 starts (gateway-coldstart-fluid-kpa.md §2.1).',
+    help: 'Measured pod creation to Ready per role: p90 (nearest rank) of the last 20 starts (docs/reference.md §E.2.1).',
     labelNames: ['policy', 'role'] as const,
     registers: [this.registry],
   });
@@ -66,7 +66,7 @@ export class SelfMetrics {
   });
   readonly imagePull = new Gauge({
     name: 'pdscaler_image_pull_seconds',
-    help: 'Median image pull time of the starts in the cold-start estimate, from kubelet Pulled events (gateway-coldstart-fluid-kpa.md §2.2).',
+    help: 'Median image pull time of the starts in the cold-start estimate, from kubelet Pulled events (docs/reference.md §E.2.2).',
     labelNames: ['policy', 'role'] as const,
     registers: [this.registry],
   });

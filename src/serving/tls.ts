@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The serving certificate of the external metrics API: PEM files (cert-manager, a Secret) or, for local
 // use, a generated self-signed pair. The certificate must name the Service `<svc>.<ns>.svc` the
-// APIService points at (k8s-external-metrics-and-keda.md §4.1, KEDA #5946).
+// APIService points at (docs/reference.md §B.4.1, KEDA #5946).
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { generate } from 'selfsigned';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The clairvoyant lower bound, as reference/evaluation-lessons.md §2 defines it: for each 60 s
+// The clairvoyant lower bound, as docs/reference.md §G.2 defines it: for each 60 s
 // interval and each role, the fewest replicas that keep >= 99% of that interval's requests within
 // the SLO given the actual arrivals; replicas are requested one cold start ahead of need; a dip
 // shorter than one cold start is filled (a replica needed again before a new one could start is
@@ -22,7 +22,7 @@ import { newSimRequest, type SimRequest } from './fleet/sim-request.js';
 import type { TraceRequest } from './trace/types.js';
 
 export const oracleIntervalS = 60;
-/** The share of an interval's requests that must meet the SLO (evaluation-lessons.md §2). */
+/** The share of an interval's requests that must meet the SLO (docs/reference.md §G.2). */
 export const oracleAttainment = 0.99;
 
 export const oracleDefinition =
@@ -31,7 +31,7 @@ export const oracleDefinition =
   "previous interval's requests as warm-up); replicas are requested one cold start ahead of need; a " +
   'dip shorter than one cold start is filled (a replica needed again before a new one could start is ' +
   'kept). The plan is played back through the same simulated fleet as every other system ' +
-  '(reference/evaluation-lessons.md §2).';
+  '(docs/reference.md §G.2).';
 
 export interface OracleSettings {
   readonly fleet: Pick<FleetOptions, 'profile' | 'prefillBatchTokens' | 'kvTransfer' | 'modelName'>;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// What a backtest produces: the JSON summary whose shape is a contract (DESIGN.md, "backtest --json")
+// What a backtest produces: the JSON summary whose shape is a contract (docs/design.md, "backtest --json")
 // and the richer data the HTML report draws (timelines, latency distributions, the run's settings).
 import type { Quantile, RatioBasis, Role } from '../decision/types.js';
 import type { LoadStep } from './measures/load-steps.js';
@@ -17,7 +17,7 @@ export const SystemNames = [
 ] as const;
 export type SystemName = (typeof SystemNames)[number];
 
-/** One row of `results` in `backtest --json` (DESIGN.md). Attainment is a fraction in [0, 1]. */
+/** One row of `results` in `backtest --json` (docs/design.md). Attainment is a fraction in [0, 1]. */
 export interface SystemResult {
   readonly name: SystemName;
   readonly sloAttainment: { readonly ttft: number; readonly tpot: number; readonly both: number };
@@ -38,7 +38,7 @@ export interface SystemResult {
   readonly timeToRecover: RecoverySummary;
 }
 
-/** `backtest --json`, exactly as DESIGN.md states it. */
+/** `backtest --json`, exactly as docs/design.md states it. */
 export interface BacktestSummary {
   readonly trace: {
     readonly name: string;
@@ -82,7 +82,7 @@ export interface BacktestReportData {
   readonly profile: string;
   /** Simulator settings, shown verbatim in the report (name -> value with unit). */
   readonly simulation: Readonly<Record<string, string>>;
-  /** How the oracle is defined (evaluation-lessons.md §2), stated in every report. */
+  /** How the oracle is defined (docs/reference.md §G.2), stated in every report. */
   readonly oracleDefinition: string;
   readonly transforms: readonly TransformRecord[];
   /** Offered load per sample interval, from the trace (the same for every system). */

@@ -12,7 +12,7 @@ import { runCli } from '../../src/cli/program.js';
 import { oracleDefinition } from '../../src/sim/oracle.js';
 import { SystemNames } from '../../src/sim/result.js';
 import type { SuiteJson } from '../../src/sim/suite/summary.js';
-import { sharedDir } from '../helpers/spec.js';
+import { dataDir } from '../helpers/spec.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'pdscaler-suite-'));
@@ -24,7 +24,7 @@ async function run(args: readonly string[], env: Record<string, string> = {}) {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
     nowMs: () => Date.UTC(2026, 0, 5),
-    env: { PDSCALER_TRACES_DIR: join(sharedDir, 'traces'), ...env },
+    env: { PDSCALER_TRACES_DIR: join(dataDir, 'traces'), ...env },
   });
   return { code, stdout, stderr };
 }
@@ -151,7 +151,7 @@ describe('pdscaler backtest (one policy)', () => {
       '--policy',
       join(root, 'policies/eval/azure-code-70b-h100-tp4.yaml'),
       '--trace',
-      join(sharedDir, 'traces/AzureLLMInferenceTrace_code.csv'),
+      join(dataDir, 'traces/AzureLLMInferenceTrace_code.csv'),
       '--transform',
       'slice:0s-2m',
       '--baselines',

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `pdscaler backtest` as a user runs it: the built binary on a shared trace, the JSON contract of
-// DESIGN.md key for key, the HTML report, every example policy backtested, and each bad input
+// docs/design.md key for key, the HTML report, every example policy backtested, and each bad input
 // refused with a specific message and exit code 2.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { sharedDir } from '../helpers/spec.js';
+import { dataDir } from '../helpers/spec.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = join(root, 'bin/pdscaler.js');
-const traces = join(sharedDir, 'traces');
+const traces = join(dataDir, 'traces');
 const mooncake = join(traces, 'mooncake_conversation_trace.jsonl');
 const azure = join(traces, 'AzureLLMInferenceTrace_code.csv');
 const tmp = mkdtempSync(join(tmpdir(), 'pdscaler-backtest-'));
@@ -38,7 +38,7 @@ interface Summary {
 }
 
 describe('pdscaler backtest', () => {
-  it('prints the comparison of every system as the JSON contract of DESIGN.md', async () => {
+  it('prints the comparison of every system as the JSON contract of docs/design.md', async () => {
     const r = await run([
       'backtest',
       '--policy',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { HttpTarget } from '../fakes/http-target.js';
 
-const fixtures = new URL('../../../shared/fixtures/engine-metrics/', import.meta.url).pathname;
+const fixtures = new URL('../../data/fixtures/engine-metrics/', import.meta.url).pathname;
 const vllmCapture = join(fixtures, 'vllm-dynamo-metrics-examples.prom');
 
 async function cli(args: string[]) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// One behaviour per test, with explicit time (Knative's autoscaler_test.go, style-anchors.md P15).
+// One behaviour per test, with explicit time (Knative's knative/serving pkg/autoscaler/scaling/autoscaler_test.go).
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/decision/decide.js';
 import type { DecisionSpec, DecisionState, Observation, Role } from '../../src/decision/types.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Holt's forecast restarts on a miss beyond `missResetSigmas` of its own error: quick to correct on a
-// ramp that outruns the smoothing (evaluation-lessons.md §3-4), unchanged for ordinary noise.
+// ramp that outruns the smoothing (docs/reference.md §G.3-4), unchanged for ordinary noise.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { predictDemand, updateForecast } from '../../src/decision/forecast.js';

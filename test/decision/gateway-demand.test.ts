@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Gateway demand in prefill sizing (gateway-coldstart-fluid-kpa.md §1.5): requests queued at the
+// Gateway demand in prefill sizing (docs/reference.md §E.1.5): requests queued at the
 // endpoint picker drain within one TTFT SLO like the engine queue, rejected ones add to the request
 // rate, and unknown or stale gateway fields change nothing.
 import { describe, expect, it } from 'vitest';

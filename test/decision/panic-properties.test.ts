@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Property tests of the KPA-style panic mode (reference/autoscaler-algorithms.md §4.2) over generated
+// Property tests of the KPA-style panic mode (docs/reference.md §D.4.2) over generated
 // specs, loads and histories: off means off, panic only adds replicas, never lowers them while it
 // lasts, and is on exactly while a burst over the threshold is within the last stable window.
 import fc from 'fast-check';

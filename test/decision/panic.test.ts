@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// KPA-style panic mode (reference/autoscaler-algorithms.md §4.2): entering, staying and leaving panic,
+// KPA-style panic mode (docs/reference.md §D.4.2): entering, staying and leaving panic,
 // what the hysteresis does while panicking, and that panic state survives the state file.
 import { describe, expect, it } from 'vitest';
 import { parseState, stateToJson } from '../../src/cli/state-json.js';

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { interpolate, profileCapacity } from '../../src/decision/profile-capacity.js';
 import { parseDynamoProfile } from '../../src/policy/profiles.js';
-import { sharedDir } from '../helpers/spec.js';
+import { dataDir } from '../helpers/spec.js';
 
 const raw = JSON.parse(
-  readFileSync(`${sharedDir}profiles/dynamo_H200_TP1P_TP1D/raw_data.json`, 'utf8'),
+  readFileSync(`${dataDir}profiles/dynamo_H200_TP1P_TP1D/raw_data.json`, 'utf8'),
 ) as unknown;
 const parsed = parseDynamoProfile('dynamo-h200-llama3.1-8b-fp8', raw);
 if (!parsed.ok) throw new Error(parsed.message);

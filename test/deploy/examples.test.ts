@@ -2,7 +2,7 @@
 // deploy/examples/ fits the policy it is the example for (policies/chat-h200.yaml): the RoleBasedGroup
 // is the policy's target with a scaling adapter on both roles and the engines' metrics port where the
 // policy scrapes, and the HPAs read pdscaler's desired-replicas metrics for that policy and scale the
-// adapters the RBG controller creates (rbg.md §3), within the policy's bounds, without the HPA's
+// adapters the RBG controller creates (docs/reference.md §A.3), within the policy's bounds, without the HPA's
 // tolerance band (docs/serving.md "The HPA tolerance trap").
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ const roleOf = (role: Role): RbgRole => {
   return found;
 };
 
-/** The adapter the RBG controller creates for an enabled role (rbg.md §3 "Auto-creation, naming and lifecycle"). */
+/** The adapter the RBG controller creates for an enabled role (docs/reference.md §A.3 "Auto-creation, naming and lifecycle"). */
 function createdAdapter(group: KubeObject, role: RbgRole): KubeObject {
   return {
     apiVersion: 'workloads.x-k8s.io/v1alpha2',
@@ -105,7 +105,7 @@ describe('deploy/examples/rbg-vllm-pd.yaml', () => {
     },
   );
 
-  it('has no dependencies between autoscaled roles (rbg.md §6 "Dependencies pitfall")', () => {
+  it('has no dependencies between autoscaled roles (docs/reference.md §A.6 "Dependencies pitfall")', () => {
     const autoscaled = Roles.map((role) => spec.roles[role].roleName);
     const blocking = rbgRoles.filter(
       (r) =>

@@ -3,12 +3,11 @@
 // volume mounts and the ConfigMaps they name, so `loadServeConfig` reads the serve config, policies and
 // profiles exactly where the container would. ConfigMap volumes are written the way the kubelet writes
 // them (a timestamped folder, a `..data` link to it and one link per key), hidden entries included.
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadServeConfig, type ServeConfig } from '../../src/loop/config.js';
 import { formatIssue } from '../../src/policy/issue.js';
-import { defaultProfilesDir } from '../../src/policy/load.js';
 import { findObject, type KubeObject } from './render.js';
 
 export interface KeyToPath {
@@ -18,7 +17,11 @@ export interface KeyToPath {
 
 export interface Volume {
   readonly name: string;
-  readonly configMap?: { readonly name: string; readonly items?: readonly KeyToPath[] };
+  readonly configMap?: {
+    readonly name: string;
+    readonly items?: readonly KeyToPath[];
+    readonly optional?: boolean;
+  };
   readonly secret?: { readonly secretName: string };
   readonly emptyDir?: Readonly<Record<string, unknown>>;
 }
@@ -113,6 +116,12 @@ export function materializeConfigMounts(objects: readonly KubeObject[], external
       continue;
     }
     const items = volume.configMap.items;
+    const renders = objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap?.name);
+    if (!renders && volume.configMap.optional === true) {
+      // The kubelet mounts an optional ConfigMap that does not exist as an empty directory.
+      mkdirSync(target, { recursive: true });
+      continue;
+    }
     if (items === undefined) {
       const rendered = findObject(objects, 'ConfigMap', volume.configMap.name);
       const keys = Object.keys((rendered as { data?: Record<string, string> }).data ?? {});
@@ -126,19 +135,17 @@ export function materializeConfigMounts(objects: readonly KubeObject[], external
   return root;
 }
 
-/** The ConfigMap of named profiles the operator creates from the shared/profiles checkout (deploy/README.md). */
+/** The optional ConfigMap of the operator's own profiles (deploy/README.md); the overlays work without it. */
 export const profilesConfigMap = 'pdscaler-profiles';
 
-/** pdscaler-profiles as deploy/README.md creates it: each item's path is the file's path under shared/profiles. */
-export const profilesFromShared: ExternalConfigMap = (name, item) => {
-  if (name !== profilesConfigMap)
-    throw new Error(`ConfigMap ${name} is mounted but neither rendered nor documented`);
-  return readFileSync(join(defaultProfilesDir, item.path), 'utf8');
+/** No ConfigMap is expected from the operator: every one mounted is rendered or optional. */
+const noExternalConfigMap: ExternalConfigMap = (name) => {
+  throw new Error(`ConfigMap ${name} is mounted but neither rendered nor optional`);
 };
 
 /** The overlay's serve config as pdscaler loads it in the container; throws with every issue when it does not load. */
 export function loadRenderedServeConfig(objects: readonly KubeObject[]): ServeConfig {
-  const root = materializeConfigMounts(objects, profilesFromShared);
+  const root = materializeConfigMounts(objects, noExternalConfigMap);
   const result = loadServeConfig(join(root, configPath(pdscalerPod(objects).container)));
   if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
   return result.config;

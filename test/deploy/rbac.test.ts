@@ -3,7 +3,7 @@
 // configuration, no more and no fewer. The table below lists every call, read from src/kube/*.ts and
 // src/sources/discovery/kube-pod-api.ts, with the condition under which the code makes it; the test
 // resolves every RoleBinding and ClusterRoleBinding of the rendered overlay (built-in roles by their
-// reference definition, k8s-external-metrics-and-keda.md §4.4) into grants and compares the two sets.
+// reference definition, docs/reference.md §B.4.4) into grants and compares the two sets.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ServeConfig } from '../../src/loop/config.js';
 import { kubectlMissing, skipKubectl } from '../helpers/kubectl.js';
@@ -115,7 +115,7 @@ interface Rule {
   readonly verbs: readonly string[];
 }
 
-/** Built-in roles pdscaler binds, as k8s-external-metrics-and-keda.md §4.4 defines them. */
+/** Built-in roles pdscaler binds, as docs/reference.md §B.4.4 defines them. */
 const builtInRoles: Readonly<Record<string, readonly Rule[]>> = {
   'ClusterRole system:auth-delegator': [
     { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },

@@ -5,10 +5,8 @@
 // call it.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { DecisionBoard } from '../../src/loop/board.js';
 import type { ServeConfig } from '../../src/loop/config.js';
-import { namedProfiles } from '../../src/policy/profiles.js';
 import { resolveTrigger } from '../../src/serving/keda/trigger.js';
 import { kubectlMissing, skipKubectl } from '../helpers/kubectl.js';
 import { loadRenderedServeConfig, pdscalerPod, profilesConfigMap, type Container } from './mounts.js';
@@ -208,24 +206,13 @@ describe.skipIf(skipKubectl)('serve configs of the overlays', () => {
     expect(roles.sort()).toEqual(['decode external', 'prefill external-push']);
   });
 
-  it('mounts every named profile the shipped policies use, under the key deploy/README.md creates', () => {
+  it('needs no profiles ConfigMap: the shipped policies load from the built-in profiles', () => {
     const objects = rendered.get('direct')!;
     const volume = pdscalerPod(objects).pod.volumes?.find((v) => v.configMap?.name === profilesConfigMap);
-    const items = volume?.configMap?.items ?? [];
-    const policies = findObject(objects, 'ConfigMap', 'pdscaler-policies') as unknown as {
-      data: Record<string, string>;
-    };
-    const used = Object.values(policies.data).flatMap((text) => {
-      const profile = (parse(text) as { spec: { capacity?: { profile?: string } } }).spec.capacity?.profile;
-      return profile === undefined ? [] : [profile];
-    });
-    expect(used.length).toBeGreaterThan(0);
+    expect(volume?.configMap).toEqual({ name: profilesConfigMap, optional: true });
+    const config = loadRenderedServeConfig(objects);
+    expect(config.policies.length).toBeGreaterThan(0);
     const readme = readFileSync(`${repoRoot}deploy/README.md`, 'utf8');
-    for (const profile of used) {
-      const path = namedProfiles[profile];
-      const item = items.find((i) => i.path === path);
-      expect(item?.key).toBe(path?.replaceAll('/', '.'));
-      expect(readme).toContain(`--from-file=${item?.key ?? '?'}=../shared/profiles/${path ?? '?'}`);
-    }
+    expect(readme).toContain(`create configmap ${profilesConfigMap} --from-file=my-profile.json`);
   });
 });

@@ -3,7 +3,7 @@
 // (Kubernetes 1.33 OpenAPI: types, required fields, enums) plus an unknown-field check against
 // client-node's models (Kubernetes 1.34), because the apiserver's strict field validation rejects an
 // unknown field and kubernetes-models does not. Custom resources: the JSON Schemas in schemas/, written
-// from rbg.md §1-§3, k8s-external-metrics-and-keda.md §2 and the projects' API references.
+// from docs/reference.md §A.1-§3, docs/reference.md §B.2 and the projects' API references.
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { Ajv, type ValidateFunction } from 'ajv';

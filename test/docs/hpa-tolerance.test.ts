@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // docs/serving.md states what an HPA does with pdscaler's desired-replicas metric at `AverageValue: 1`;
 // every row of its table is recomputed here with the HPA's own formula (GetExternalPerPodMetricReplicas,
-// autoscaler-algorithms.md §5.2, implemented in the hpa-queue baseline), so the doc cannot drift.
+// docs/reference.md §D.5.2, implemented in the hpa-queue baseline), so the doc cannot drift.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hpaPerPodReplicas } from '../../src/sim/systems/hpa-queue.js';

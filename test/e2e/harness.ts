@@ -109,7 +109,7 @@ export function writeServeConfig(scenario: Scenario, name: string, body: string)
   const path = join(scenario.dir, `${name}.yaml`);
   writeFileSync(
     path,
-    `apiVersion: pdscaler.io/v1alpha1\nkind: ServeConfig\npolicies: [policy.yaml]\nkubeconfig: ${scenario.kubeconfig}\nprofilesDir: ${join(repoRoot, '../shared/profiles')}\n${body}`,
+    `apiVersion: pdscaler.io/v1alpha1\nkind: ServeConfig\npolicies: [policy.yaml]\nkubeconfig: ${scenario.kubeconfig}\n${body}`,
   );
   return path;
 }

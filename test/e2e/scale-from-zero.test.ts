@@ -3,7 +3,7 @@
 // RBG at 0/0 replicas and a fake endpoint picker /metrics (bearer token required, as the EPP's default
 // --metrics-endpoint-auth). The policy ticks every 15 s; the gateway poll (250 ms) must act within
 // 1 s of the gateway queue turning > 0: direct mode writes /scale 0 -> 1 for both roles, keda mode
-// pushes StreamIsActive true (gateway-coldstart-fluid-kpa.md §1.5).
+// pushes StreamIsActive true (docs/reference.md §E.1.5).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { FakeCluster } from '../../src/demo/cluster/fake-cluster.js';
 import { connectExternalScaler } from '../../src/serving/keda/client.js';
 import type { IsActiveResponse } from '../../src/serving/keda/proto.js';
 import { FakeEpp } from '../sources/gateway/fake-epp.js';
-import { namespace, rbgName, repoRoot, ServeProcess, until } from './harness.js';
+import { namespace, rbgName, ServeProcess, until } from './harness.js';
 
 const pool = 'llama-pool';
 const token = 'gateway-reader-token';
@@ -78,7 +78,7 @@ async function startServe(body: string): Promise<ServeProcess> {
   const path = join(dir, 'serve.yaml');
   writeFileSync(
     path,
-    `apiVersion: pdscaler.io/v1alpha1\nkind: ServeConfig\npolicies: [policy.yaml]\nkubeconfig: ${kubeconfig}\nprofilesDir: ${join(repoRoot, '../shared/profiles')}\nleaderElection: { enabled: false }\n${body}`,
+    `apiVersion: pdscaler.io/v1alpha1\nkind: ServeConfig\npolicies: [policy.yaml]\nkubeconfig: ${kubeconfig}\nleaderElection: { enabled: false }\n${body}`,
   );
   const process = new ServeProcess(path);
   // The first tick runs at start and publishes the adapters' replicas (0/0) on the board.

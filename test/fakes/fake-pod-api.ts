@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// A data-driven PodApi for unit tests of discovery (style-anchors P4): scripted list answers, and every
+// A data-driven PodApi for unit tests of discovery (as kubernetes-sigs/prometheus-adapter pkg/client/fake/client.go maps queries to results): scripted list answers, and every
 // opened watch kept so the test can push events into it or end it. Pair it with ManualTimers.
 import type {
   PodApi,

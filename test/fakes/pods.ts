@@ -44,7 +44,7 @@ export function makePod(spec: PodSpecLite): KubeObject {
   };
 }
 
-/** RBG v0.7+ labels for a role pod (rbg.md §4). */
+/** RBG v0.7+ labels for a role pod (docs/reference.md §A.4). */
 export function rbgLabels(
   rbg: string,
   role: string,
@@ -57,7 +57,7 @@ export function rbgLabels(
   };
 }
 
-/** RBG up to v0.6 labels for a role pod (rbg.md §4). */
+/** RBG up to v0.6 labels for a role pod (docs/reference.md §A.4). */
 export function legacyRbgLabels(
   rbg: string,
   role: string,

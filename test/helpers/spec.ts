@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Builders so each test states only what matters (Knative's newTestAutoscaler, style-anchors.md P15).
+// Builders so each test states only what matters (Knative's newTestAutoscaler, knative/serving pkg/autoscaler/scaling/autoscaler_test.go).
 import { explicitCapacity } from '../../src/decision/profile-capacity.js';
 import type {
   DecisionSpec,
@@ -147,5 +147,5 @@ export function observedAt(observation: Observation, atMs: EpochMs): Observation
   return { roles: { prefill: move(observation.roles.prefill), decode: move(observation.roles.decode) } };
 }
 
-/** The repository's ../shared folder (CI lays it beside the clone). */
-export const sharedDir = new URL('../../../shared/', import.meta.url).pathname;
+/** The repository's data folder: shipped profiles, traces and /metrics captures (data/README.md). */
+export const dataDir = new URL('../../data/', import.meta.url).pathname;

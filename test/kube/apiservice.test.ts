@@ -37,7 +37,7 @@ function stored(): Record<string, unknown> | undefined {
   return cluster.apiServices.store.get('', name)?.spec as Record<string, unknown> | undefined;
 }
 
-/** The APIService KEDA's metrics server registers (k8s-external-metrics-and-keda.md §6). */
+/** The APIService KEDA's metrics server registers (docs/reference.md §B.6). */
 function seedForeign(service: { namespace: string; name: string }): void {
   cluster.apiServices.store.apply({
     apiVersion: 'apiregistration.k8s.io/v1',

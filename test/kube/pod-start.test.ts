@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Cold start from a pod's timeline and image pull time from kubelet `Pulled` messages
-// (gateway-coldstart-fluid-kpa.md §2.1, §2.2).
+// (docs/reference.md §E.2.1, §E.2.2).
 import { describe, expect, it } from 'vitest';
 import { goDurationS, podStart, pulledImageS, type PodTimelineLike } from '../../src/kube/pod-start.js';
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Image pull seconds per pod from kubelet Pulled events (gateway-coldstart-fluid-kpa.md §2.2).
+// Image pull seconds per pod from kubelet Pulled events (docs/reference.md §E.2.2).
 import { describe, expect, it } from 'vitest';
 import { pullSecondsByPod } from '../../src/kube/pulled-events.js';
 

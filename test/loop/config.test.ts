@@ -5,10 +5,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadServeConfig } from '../../src/loop/config.js';
 import { formatIssue } from '../../src/policy/issue.js';
-import { sharedDir } from '../helpers/spec.js';
 
 const repo = resolve(import.meta.dirname, '../..');
-const profilesDir = join(sharedDir, 'profiles');
 const chatPolicy = readFileSync(join(repo, 'policies/chat-h200.yaml'), 'utf8');
 
 function write(files: Record<string, string>): string {
@@ -19,7 +17,7 @@ function write(files: Record<string, string>): string {
 
 function load(config: string, extra: Record<string, string> = {}) {
   const dir = write({ 'serve.yaml': config, 'chat.yaml': chatPolicy, ...extra });
-  const result = loadServeConfig(join(dir, 'serve.yaml'), { profilesDir });
+  const result = loadServeConfig(join(dir, 'serve.yaml'));
   return { dir, result, messages: result.ok ? [] : result.issues.map(formatIssue) };
 }
 
@@ -71,7 +69,7 @@ describe('loadServeConfig', () => {
       join(policies, 'b.yaml'),
       chatPolicy.replace(/name: llama-8b-chat/, 'name: chat-b').replace(/rbg: \S+/, 'rbg: other'),
     );
-    const result = loadServeConfig(join(dir, 'serve.yaml'), { profilesDir });
+    const result = loadServeConfig(join(dir, 'serve.yaml'));
     expect(result.ok && result.config.policies.map((p) => p.spec.name)).toEqual(['llama-8b-chat', 'chat-b']);
   });
 
@@ -113,7 +111,7 @@ describe('loadServeConfig', () => {
 
 describe('examples/serve', () => {
   it.each(['standalone', 'keda', 'direct'])('examples/serve/%s.yaml loads', (name) => {
-    const result = loadServeConfig(join(repo, 'examples/serve', `${name}.yaml`), { profilesDir });
+    const result = loadServeConfig(join(repo, 'examples/serve', `${name}.yaml`));
     expect(result.ok ? result.config.mode : result.issues.map(formatIssue)).toBe(name);
   });
 });

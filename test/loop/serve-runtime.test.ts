@@ -10,7 +10,6 @@ import { systemTimers } from '../../src/sources/discovery/pods.js';
 import { HttpTarget } from '../fakes/http-target.js';
 import { makePod, rbgLabels } from '../fakes/pods.js';
 import { namespace, rbgName, startScenario, until, writeServeConfig, type Scenario } from '../e2e/harness.js';
-import { sharedDir } from '../helpers/spec.js';
 
 let scenario: Scenario | undefined;
 let running: RunningServe | undefined;
@@ -24,9 +23,7 @@ afterEach(async () => {
 
 async function serve(configBody: string): Promise<{ scenario: Scenario; running: RunningServe }> {
   scenario = await startScenario();
-  const loaded = loadServeConfig(writeServeConfig(scenario, 'serve', configBody), {
-    profilesDir: `${sharedDir}/profiles`,
-  });
+  const loaded = loadServeConfig(writeServeConfig(scenario, 'serve', configBody));
   if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
   running = await startServe(loaded.config, {
     logger: pino({ level: 'silent' }),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // What we ship is tested: example policies, the README's policy, the JSON Schema and the documented
-// defaults (style-anchors.md P8).
+// defaults (knative/serving pkg/autoscaler/config/config_test.go loads its example ConfigMap).
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { policyDefaults } from '../../src/policy/defaults.js';

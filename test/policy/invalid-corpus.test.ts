@@ -540,7 +540,7 @@ const capacity: InvalidCase[] = [
     line: 24,
     col: 14,
     message:
-      'spec.capacity.profile = "dynamo-h100-llama3.1-8b-fp8" is not a known profile (known: dynamo-h200-llama3.1-8b-fp8, splitwise-h100-llama2-70b-tp4, splitwise-h100-llama2-70b-tp8, splitwise-a100-llama2-70b-tp4, splitwise-a100-llama2-70b-tp8)',
+      'spec.capacity.profile = "dynamo-h100-llama3.1-8b-fp8" is not a known profile (known: dynamo-h200-llama3.1-8b-fp8, splitwise-h100-llama2-70b-tp4, splitwise-h100-llama2-70b-tp8, splitwise-a100-llama2-70b-tp4, splitwise-a100-llama2-70b-tp8, distserve-a100-opt-13b-tp1, distserve-a100-opt-13b-tp2, distserve-a100-opt-13b-tp4, distserve-a100-opt-66b-tp2, distserve-a100-opt-66b-tp3, distserve-a100-opt-66b-tp4, distserve-a100-opt-66b-tp8)',
   },
   {
     name: 'A profileFile that does not exist names the path it was resolved to, beside the policy.',

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The registry of named profiles (src/policy/profiles.ts) as policies and the CLI reach it through
-// readNamedProfile: every name loads from the shared profiles directory, messages list the registry and
-// name the file, and the Llama-2-70B evaluation policies load and keep their traces attainable.
+// readNamedProfile (src/profiles/store.ts): every built-in name loads from the package's data/profiles
+// with no directory given, a profiles directory adds and overrides profiles in the documented order,
+// messages list the names and name the file, and the Llama-2-70B evaluation policies load and keep
+// their traces attainable.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DecisionSpec } from '../../src/decision/types.js';
 import { loadPolicyBytes, loadPolicyFile, readNamedProfile } from '../../src/policy/load.js';
 import { namedProfiles, profileNames, profileRegistry } from '../../src/policy/profiles.js';
-import { sharedDir } from '../helpers/spec.js';
+import { dataDir } from '../helpers/spec.js';
 
-const profilesDir = `${sharedDir}profiles`;
+const profilesDir = `${dataDir}profiles`;
+const dynamoJson = readFileSync(`${profilesDir}/dynamo_H200_TP1P_TP1D/raw_data.json`, 'utf8');
 const root = new URL('../../', import.meta.url).pathname;
 const mooncakePolicy = `${root}policies/eval/mooncake-70b-h100-tp4.yaml`;
 const azurePolicy = `${root}policies/eval/azure-code-70b-h100-tp4.yaml`;
@@ -30,33 +33,93 @@ function profilesWith(relative: string, text: string): string {
 }
 
 describe('the profile registry', () => {
-  it('lists the Dynamo H200 profile and the four Splitwise Llama-2-70B profiles', () => {
+  it('lists the Dynamo H200 profile, the four Splitwise Llama-2-70B profiles and the DistServe OPT profiles', () => {
     expect(profileNames).toEqual([
       'dynamo-h200-llama3.1-8b-fp8',
       'splitwise-h100-llama2-70b-tp4',
       'splitwise-h100-llama2-70b-tp8',
       'splitwise-a100-llama2-70b-tp4',
       'splitwise-a100-llama2-70b-tp8',
+      'distserve-a100-opt-13b-tp1',
+      'distserve-a100-opt-13b-tp2',
+      'distserve-a100-opt-13b-tp4',
+      'distserve-a100-opt-66b-tp2',
+      'distserve-a100-opt-66b-tp3',
+      'distserve-a100-opt-66b-tp4',
+      'distserve-a100-opt-66b-tp8',
     ]);
   });
 
-  it.each(profileNames)('reads %s from the shared profiles directory under its own name', (name) => {
-    const read = readNamedProfile(name, { profilesDir });
+  it.each(profileNames)('reads %s from the package under its own name, with no directory given', (name) => {
+    const read = readNamedProfile(name);
     if (!read.ok) throw new Error(read.message);
     expect(read.profile.name).toBe(name);
     const entry = profileRegistry[name];
-    const tp = entry?.format === 'splitwise-csv' ? entry.selector.tensorParallel : 1;
+    const tp = entry?.format === 'dynamo-json' ? 1 : (entry?.selector.tensorParallel ?? 0);
     expect([read.profile.prefillTp, read.profile.decodeTp]).toEqual([tp, tp]);
     expect(name.endsWith(`-tp${tp}`) || entry?.format === 'dynamo-json').toBe(true);
   });
 
-  it('keeps namedProfiles as each name to the file a deployment must mount', () => {
+  it('keeps namedProfiles as each name to the source file a profiles directory may override', () => {
+    const distserve = 'distserve_a100_80g/profiler-a100-80g.distserve.json';
     expect(namedProfiles).toEqual({
       'dynamo-h200-llama3.1-8b-fp8': 'dynamo_H200_TP1P_TP1D/raw_data.json',
       'splitwise-h100-llama2-70b-tp4': 'splitwise_sim/perf_model.csv',
       'splitwise-h100-llama2-70b-tp8': 'splitwise_sim/perf_model.csv',
       'splitwise-a100-llama2-70b-tp4': 'splitwise_sim/perf_model.csv',
       'splitwise-a100-llama2-70b-tp8': 'splitwise_sim/perf_model.csv',
+      'distserve-a100-opt-13b-tp1': distserve,
+      'distserve-a100-opt-13b-tp2': distserve,
+      'distserve-a100-opt-13b-tp4': distserve,
+      'distserve-a100-opt-66b-tp2': distserve,
+      'distserve-a100-opt-66b-tp3': distserve,
+      'distserve-a100-opt-66b-tp4': distserve,
+      'distserve-a100-opt-66b-tp8': distserve,
+    });
+  });
+});
+
+describe('a profiles directory', () => {
+  /** A Dynamo-shaped profile whose prefill TTFTs are all `ttftMs`, to tell it from the built-in one. */
+  const flatProfile = (ttftMs: number): string => {
+    const json = JSON.parse(dynamoJson) as { prefill: { prefill_ttft: number[] } };
+    json.prefill.prefill_ttft = json.prefill.prefill_ttft.map(() => ttftMs);
+    return JSON.stringify(json);
+  };
+
+  it('adds its NAME.json files as profiles NAME, listed after the built-in names in messages', () => {
+    const dir = profilesWith('my-h200.json', flatProfile(7));
+    const read = readNamedProfile('my-h200', { profilesDir: dir });
+    expect(read.ok && [read.profile.name, read.profile.prefill.ttftMs[0]]).toEqual(['my-h200', 7]);
+    expect(readNamedProfile('nope', { profilesDir: dir })).toEqual({
+      ok: false,
+      message: `"nope" is not a known profile (known: ${profileNames.join(', ')}, my-h200)`,
+    });
+  });
+
+  it('overrides a built-in profile first by NAME.json, then by a file at its source path', () => {
+    const name = 'dynamo-h200-llama3.1-8b-fp8';
+    const bySource = profilesWith(namedProfiles[name] ?? '', flatProfile(8));
+    const byName = profilesWith(`${name}.json`, flatProfile(9));
+    writeFileSync(join(byName, 'dynamo_H200_TP1P_TP1D.json'), flatProfile(10));
+    const first = (dir: string) => {
+      const read = readNamedProfile(name, { profilesDir: dir });
+      return read.ok ? read.profile.prefill.ttftMs[0] : read.message;
+    };
+    expect([first(bySource), first(byName)]).toEqual([8, 9]);
+  });
+
+  it('falls back to the built-in file for what it does not hold', () => {
+    const dir = profilesWith('unrelated.json', flatProfile(7));
+    const read = readNamedProfile('splitwise-a100-llama2-70b-tp8', { profilesDir: dir });
+    expect(read.ok && read.profile.decode.maxKvTokens).toBe(1_232_910);
+  });
+
+  it('that does not exist is named, with how to set it', () => {
+    const dir = join(scratch, 'missing');
+    expect(readNamedProfile('splitwise-a100-llama2-70b-tp8', { profilesDir: dir })).toEqual({
+      ok: false,
+      message: `"splitwise-a100-llama2-70b-tp8": profiles directory ${dir} does not exist (set --profiles-dir or PDSCALER_PROFILES_DIR)`,
     });
   });
 });
@@ -65,7 +128,7 @@ describe('readNamedProfile messages', () => {
   const known = `known: ${profileNames.join(', ')}`;
 
   it('lists every registered name for an unknown one', () => {
-    expect(readNamedProfile('splitwise-h100-llama2-70b-tp2', { profilesDir })).toEqual({
+    expect(readNamedProfile('splitwise-h100-llama2-70b-tp2')).toEqual({
       ok: false,
       message: `"splitwise-h100-llama2-70b-tp2" is not a known profile (${known})`,
     });
@@ -80,14 +143,6 @@ describe('readNamedProfile messages', () => {
     expect(result.ok ? [] : result.issues.map((i) => i.message)).toEqual([
       `spec.capacity.profile = "splitwise-h200-llama2-70b-tp4" is not a known profile (${known})`,
     ]);
-  });
-
-  it('names the missing file and how to point at the profiles directory', () => {
-    const dir = join(scratch, 'empty');
-    expect(readNamedProfile('splitwise-a100-llama2-70b-tp8', { profilesDir: dir })).toEqual({
-      ok: false,
-      message: `"splitwise-a100-llama2-70b-tp8": file ${dir}/splitwise_sim/perf_model.csv does not exist (set --profiles-dir or PDSCALER_PROFILES_DIR)`,
-    });
   });
 
   it.each([
@@ -113,6 +168,13 @@ describe('readNamedProfile messages', () => {
         `"dynamo-h200-llama3.1-8b-fp8": file ${dir}/dynamo_H200_TP1P_TP1D/raw_data.json cannot be read: Unexpected end of JSON input`,
     },
     {
+      name: 'a DistServe JSON of the wrong shape by file and key path',
+      profile: 'distserve-a100-opt-13b-tp2',
+      text: '{"facebook/opt-13b": {"2": {"decoding_large_small_bs_threshold": 95, "prefill": [1, 2]}}}',
+      message: (dir: string) =>
+        `"distserve-a100-opt-13b-tp2": ${dir}/distserve_a100_80g/profiler-a100-80g.distserve.json: facebook/opt-13b.2.prefill: Too small: expected array to have >=3 items`,
+    },
+    {
       name: 'a Dynamo profile of the wrong shape by file',
       profile: 'dynamo-h200-llama3.1-8b-fp8',
       text: '{}',
@@ -136,7 +198,7 @@ function attainableShare(spec: DecisionSpec, inputTokens: readonly number[]): nu
 }
 
 describe('the Llama-2-70B evaluation policies', () => {
-  const traces = `${sharedDir}traces`;
+  const traces = `${dataDir}traces`;
   const mooncakePrompts = readFileSync(`${traces}/mooncake_conversation_trace.jsonl`, 'utf8')
     .trim()
     .split('\n')

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Splitwise's Llama-2-70B measurements (shared/profiles/README.md §3) as ProfileData: the strict CSV
+// Splitwise's Llama-2-70B measurements (data/profiles/splitwise_sim/README.md) as ProfileData: the strict CSV
 // parser, medians and the failed-run filter, and each registered profile read back through the
 // simulator's fleet profile and pdscaler's capacity model against the CSV's own medians.
 import { readFileSync } from 'node:fs';
@@ -16,9 +16,9 @@ import {
   type SplitwiseRow,
 } from '../../src/policy/splitwise-profile.js';
 import { dynamoFleetProfile } from '../../src/sim/fleet/latency-model.js';
-import { sharedDir } from '../helpers/spec.js';
+import { dataDir } from '../helpers/spec.js';
 
-const profilesDir = `${sharedDir}profiles`;
+const profilesDir = `${dataDir}profiles`;
 const csvText = readFileSync(`${profilesDir}/splitwise_sim/perf_model.csv`, 'utf8');
 const csv = parseSplitwiseCsv(csvText);
 if (!csv.ok) throw new Error(csv.message);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatQuantity } from '../../src/serving/quantity.js';
 
 describe('formatQuantity', () => {
-  // The canonical forms of k8s-external-metrics-and-keda.md §3.5, plus the edges of this encoder.
+  // The canonical forms of docs/reference.md §B.3.5, plus the edges of this encoder.
   it.each([
     [0, '0'],
     [1, '1'],

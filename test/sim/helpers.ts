@@ -15,11 +15,11 @@ import type { TraceRequest } from '../../src/sim/trace/types.js';
 import { engineAdapters } from '../../src/sources/engines/index.js';
 import type { PodSample } from '../../src/sources/engines/pod-sample.js';
 import { parseExposition } from '../../src/sources/exposition/parse.js';
-import { sharedDir } from '../helpers/spec.js';
+import { dataDir } from '../helpers/spec.js';
 
 const parsed = parseDynamoProfile(
   'dynamo-h200-llama3.1-8b-fp8',
-  JSON.parse(readFileSync(`${sharedDir}profiles/dynamo_H200_TP1P_TP1D/raw_data.json`, 'utf8')) as unknown,
+  JSON.parse(readFileSync(`${dataDir}profiles/dynamo_H200_TP1P_TP1D/raw_data.json`, 'utf8')) as unknown,
 );
 if (!parsed.ok) throw new Error(parsed.message);
 

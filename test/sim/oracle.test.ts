@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The clairvoyant oracle of reference/evaluation-lessons.md §2: per 60 s interval the fewest replicas
+// The clairvoyant oracle of docs/reference.md §G.2: per 60 s interval the fewest replicas
 // that keep 99% of that interval's requests within the SLO; replicas requested one cold start ahead;
 // a dip shorter than a cold start filled. Loads here use 8,000-token prompts, which one H200 prefill
 // replica handles at ~48k tokens/s (6 per second), so needs move between 0 and a few replicas.

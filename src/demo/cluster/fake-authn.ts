@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Delegated authentication and authorization of the fake cluster: the TokenReview and
-// SubjectAccessReview endpoints an aggregated API server calls (k8s-external-metrics-and-keda.md §4.2,
+// SubjectAccessReview endpoints an aggregated API server calls (docs/reference.md §B.4.2,
 // §4.3). Tests say which tokens are valid and what the authorizer answers, then assert on the reviews
 // that arrived, in order.
 import { sendJson, sendStatus, type FakeApiServer, type RouteContext } from './fake-apiserver.js';
@@ -102,7 +102,7 @@ export class FakeAuthn {
     const user = this.tokens.get(token);
     const audiences = Array.isArray(spec.audiences) ? { audiences: spec.audiences } : {};
     // Created reviews answer 201 like every create; an unknown token is `authenticated: false` with an
-    // empty user, not an HTTP error (k8s-external-metrics-and-keda.md §4.2).
+    // empty user, not an HTTP error (docs/reference.md §B.4.2).
     sendJson(ctx.res, 201, {
       kind: 'TokenReview',
       apiVersion: 'authentication.k8s.io/v1',

@@ -30,7 +30,7 @@ const reviewDiscovery = [
 
 export class FakeCluster {
   readonly server: FakeApiServer;
-  /** Core v1 ConfigMaps; `kube-system/extension-apiserver-authentication` starts absent (k8s-external-metrics-and-keda.md §4.2). */
+  /** Core v1 ConfigMaps; `kube-system/extension-apiserver-authentication` starts absent (docs/reference.md §B.4.2). */
   readonly configMaps: RestResource;
   /** `apiregistration.k8s.io/v1` APIServices (cluster-scoped). */
   readonly apiServices: RestResource;
@@ -47,7 +47,7 @@ export class FakeCluster {
   readonly rbgs: RestResource;
   /** `workloads.x-k8s.io/v1alpha2` RoleBasedGroupScalingAdapters, with the `scale` subresource. */
   readonly adapters: RestResource;
-  /** `data.fluid.io/v1alpha1` Datasets (gateway-coldstart-fluid-kpa.md §3.1); tests set their status. */
+  /** `data.fluid.io/v1alpha1` Datasets (docs/reference.md §E.3.1); tests set their status. */
   readonly datasets: RestResource;
   /** `data.fluid.io/v1alpha1` DataLoads: stored as written, no controller runs them. */
   readonly dataLoads: RestResource;
@@ -142,7 +142,7 @@ export class FakeCluster {
 
   /**
    * Creates a PD RoleBasedGroup (roles `prefill`, `decode`, both with `scalingAdapter.enable`) and the two
-   * adapters `<rbg>-<role>` the RBG controller would create (rbg.md §3).
+   * adapters `<rbg>-<role>` the RBG controller would create (docs/reference.md §A.3).
    */
   seedRbg(options: SeedRbgOptions): SeededRbg {
     return this.controller.seed(options);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Legacy (unaggregated) API discovery for the fake cluster, so `kubectl` can map `rbgsa` or
 // `rolebasedgroupscalingadapter` to a path and find the `scale` subresource: `/api`, `/api/v1`, `/apis`,
-// `/apis/{group}` and `/apis/{group}/{version}` (shapes: k8s-external-metrics-and-keda.md §3.3).
+// `/apis/{group}` and `/apis/{group}/{version}` (shapes: docs/reference.md §B.3.3).
 // Clients asking for aggregated discovery (`as=APIGroupDiscoveryList`) get plain JSON and fall back, as
 // they do against an extension server (§3.3). `/openapi/v2` and `/openapi/v3` stay 404 (§3.9).
 import { sendJson, sendStatus, type FakeApiServer } from './fake-apiserver.js';

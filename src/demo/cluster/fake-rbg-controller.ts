@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The parts of the RBG operator a scaling client meets, run synchronously after each API write so tests
 // are deterministic: the adapter controller copying `adapter.spec.replicas` into the RBG role and the
-// adapter status (rbg.md §3 "How an adapter's replica change reaches the role"), the role statuses the
-// workload reports, and the validating webhook that rejects direct replica edits (rbg.md §3 "Ownership").
+// adapter status (docs/reference.md §A.3 "How an adapter's replica change reaches the role"), the role statuses the
+// workload reports, and the validating webhook that rejects direct replica edits (docs/reference.md §A.3 "Ownership").
 import type { KubeObject } from './fake-apiserver.js';
 import type { AdmissionDenial, AdmissionRequest, RestResource } from './fake-rest.js';
 import {
@@ -47,7 +47,7 @@ function adapterView(adapter: KubeObject): AdapterView | undefined {
   const spec = adapter.spec as { replicas?: number; scaleTargetRef?: { name?: string; role?: string } };
   const status = adapter.status as { phase?: string } | undefined;
   const ref = spec.scaleTargetRef;
-  // The controller skips adapters it did not create (no RBG owner) and unbound ones (rbg.md §3).
+  // The controller skips adapters it did not create (no RBG owner) and unbound ones (docs/reference.md §A.3).
   const owners = (adapter.metadata?.ownerReferences ?? []) as { kind?: string; name?: string }[];
   const owned = owners.some((o) => o.kind === 'RoleBasedGroup' && o.name === ref?.name);
   if (!owned || status?.phase !== 'Bound' || ref?.name === undefined || ref.role === undefined)
@@ -89,7 +89,7 @@ export class FakeRbgController {
     return { rbg, adapters: { prefill: adapter('prefill'), decode: adapter('decode') } };
   }
 
-  /** Binds a `NotBound` adapter as the controller's first reconcile does (rbg.md §3 "Binding"). */
+  /** Binds a `NotBound` adapter as the controller's first reconcile does (docs/reference.md §A.3 "Binding"). */
   bind(namespace: string, rbg: string, role: string): KubeObject {
     const adapter = this.adapters.store.get(namespace, adapterName(rbg, role));
     const group = this.rbgs.store.get(namespace, rbg);
@@ -123,7 +123,7 @@ export class FakeRbgController {
   /** After any adapter write: push a changed `spec.replicas` of a bound adapter into its RBG role. */
   reconcileAdapter(stored: KubeObject): void {
     const view = adapterView(stored);
-    // A negative value makes the controller's RBG update fail forever (rbg.md §3 "Spec and status").
+    // A negative value makes the controller's RBG update fail forever (docs/reference.md §A.3 "Spec and status").
     if (view?.replicas === undefined || view.replicas < 0) return;
     const group = this.copyOf(view.namespace, view.rbg);
     const role = group === undefined ? undefined : rolesOf(group).find((r) => r.name === view.role);
@@ -149,7 +149,7 @@ export class FakeRbgController {
     this.syncRoleStatuses(structuredClone(stored));
   }
 
-  /** The RBG validating webhook's `ValidateScalingAdapterReplicas` (rbg.md §3 "Ownership"). */
+  /** The RBG validating webhook's `ValidateScalingAdapterReplicas` (docs/reference.md §A.3 "Ownership"). */
   admitRbg(request: AdmissionRequest): AdmissionDenial | undefined {
     if (request.operation !== 'UPDATE' || request.oldObject === undefined) return undefined;
     const namespace = request.oldObject.metadata?.namespace ?? 'default';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `scale` subresource of a custom resource, as apiextensions-apiserver serves it for a CRD with
 // `specReplicasPath: .spec.replicas`, `statusReplicasPath: .status.replicas`,
-// `labelSelectorPath: .status.selector` (rbg.md §1): an `autoscaling/v1` Scale view of the object, and
+// `labelSelectorPath: .status.selector` (docs/reference.md §A.1): an `autoscaling/v1` Scale view of the object, and
 // writes that change only `.spec.replicas`.
 import type { KubeObject, RouteContext } from './fake-apiserver.js';
 import { param, sendJson, sendStatus, type FakeApiServer } from './fake-apiserver.js';

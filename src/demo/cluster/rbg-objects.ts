@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // RoleBasedGroup and RoleBasedGroupScalingAdapter objects (workloads.x-k8s.io/v1alpha2) as the RBG
-// controller leaves them, plus typed views of the fields the fake controller reads (rbg.md §2, §3).
+// controller leaves them, plus typed views of the fields the fake controller reads (docs/reference.md §A.2, §A.3).
 import { createHash } from 'node:crypto';
 import type { KubeObject } from './fake-apiserver.js';
 
 export const RBG_GROUP = 'workloads.x-k8s.io';
 export const RBG_VERSION = 'v1alpha2';
 export const RBG_API_VERSION = `${RBG_GROUP}/${RBG_VERSION}`;
-/** Label keys from v0.7 (rbg.md §4). */
+/** Label keys from v0.7 (docs/reference.md §A.4). */
 export const GROUP_NAME_LABEL = 'rbg.workloads.x-k8s.io/group-name';
 export const ROLE_NAME_LABEL = 'rbg.workloads.x-k8s.io/role-name';
 export const GROUP_UID_LABEL = 'rbg.workloads.x-k8s.io/group-uid';
@@ -21,7 +21,7 @@ export interface RoleSpecView {
   scalingAdapter?: { enable?: boolean; labels?: Record<string, string> };
 }
 
-/** `status.roleStatuses[]` (rbg.md §2). */
+/** `status.roleStatuses[]` (docs/reference.md §A.2). */
 export interface RoleStatusView {
   name: string;
   replicas: number;
@@ -39,17 +39,17 @@ export function roleStatusesOf(rbg: KubeObject): RoleStatusView[] {
   return status?.roleStatuses ?? [];
 }
 
-/** `<rbg>-<role>`, not truncated (`GenerateScalingAdapterName`, rbg.md §3). */
+/** `<rbg>-<role>`, not truncated (`GenerateScalingAdapterName`, docs/reference.md §A.3). */
 export function adapterName(rbg: string, role: string): string {
   return `${rbg}-${role}`;
 }
 
-/** sha1 of `<namespace>/<rbg>`, the `group-uid` label value (rbg.md §4). */
+/** sha1 of `<namespace>/<rbg>`, the `group-uid` label value (docs/reference.md §A.4). */
 export function groupUid(namespace: string, rbg: string): string {
   return createHash('sha1').update(`${namespace}/${rbg}`).digest('hex');
 }
 
-/** The bound selector, keys sorted as `labels.SelectorFromSet` prints them (rbg.md §3 "Binding"). */
+/** The bound selector, keys sorted as `labels.SelectorFromSet` prints them (docs/reference.md §A.3 "Binding"). */
 export function roleSelector(namespace: string, rbg: string, role: string): string {
   return [
     `${GROUP_NAME_LABEL}=${rbg}`,
@@ -62,7 +62,7 @@ export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** `Ready` is True when every role has spec replicas == status replicas == readyReplicas (rbg.md §2). */
+/** `Ready` is True when every role has spec replicas == status replicas == readyReplicas (docs/reference.md §A.2). */
 export function readyCondition(rbg: KubeObject, nowMs: number): Record<string, unknown> {
   const statuses = roleStatusesOf(rbg);
   const ready = rolesOf(rbg).every((role) => {
@@ -130,7 +130,7 @@ export interface AdapterObjectOptions {
   readonly nowMs: number;
 }
 
-/** The adapter the RBG controller creates for a role; bound or not yet bound (rbg.md §3). */
+/** The adapter the RBG controller creates for a role; bound or not yet bound (docs/reference.md §A.3). */
 export function makeAdapter({ rbg, role, bound, nowMs }: AdapterObjectOptions): KubeObject {
   const namespace = rbg.metadata?.namespace ?? 'default';
   const rbgName = rbg.metadata?.name ?? '';

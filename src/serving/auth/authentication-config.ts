@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reads the `kube-system/extension-apiserver-authentication` ConfigMap kube-apiserver publishes for
 // aggregated API servers: the client CA and the front-proxy (request-header) settings
-// (k8s-external-metrics-and-keda.md §4.2, keys of apiserver's authentication_dynamic_request_header.go).
+// (docs/reference.md §B.4.2, keys of apiserver's authentication_dynamic_request_header.go).
 import type { AuthenticationConfig } from './delegate.js';
 
 export const authenticationConfigMap = {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Who a request is, in the generic apiserver's order: front proxy (request-header) → x509 client cert
-// → bearer token via TokenReview; no anonymous user (k8s-external-metrics-and-keda.md §4.2). Every
+// → bearer token via TokenReview; no anonymous user (docs/reference.md §B.4.2). Every
 // authenticated user also gets `system:authenticated` (§4.2 rule 5).
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // May this user do this? Delegated to kube-apiserver with a SubjectAccessReview, answers cached 10 s,
-// `system:masters` allowed without asking (k8s-external-metrics-and-keda.md §4.3). Also the request
+// `system:masters` allowed without asking (docs/reference.md §B.4.3). Also the request
 // attributes (§3.2) and the Forbidden message kube-apiserver itself would write (§3.7).
 import type { AccessAttributes, AccessDecision, AuthDelegate, UserInfo } from './delegate.js';
 import { TtlCache } from './ttl-cache.js';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Client certificates: the chain a TLS peer presented, and whether it verifies against one CA bundle
 // for client authentication. Both the front proxy (`requestheader-client-ca-file`) and ordinary x509
-// users (`client-ca-file`) go through here (k8s-external-metrics-and-keda.md §4.2, mirroring
+// users (`client-ca-file`) go through here (docs/reference.md §B.4.2, mirroring
 // apiserver's x509.go: chain to the bundle, ExtKeyUsage clientAuth).
 import { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';

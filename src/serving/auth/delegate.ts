@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The port between the API server's authentication/authorization and kube-apiserver: the published
-// front-proxy configuration, TokenReview and SubjectAccessReview (k8s-external-metrics-and-keda.md
+// front-proxy configuration, TokenReview and SubjectAccessReview (docs/reference.md §B
 // §4.2, §4.3). src/kube/delegated-auth.ts implements it with `@kubernetes/client-node`; caching and
 // every decision stay on this side, so the HTTP layer is tested against the real implementation.
 

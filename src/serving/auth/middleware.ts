@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Express middleware that authenticates and authorizes every request it sees, answering 401/403/500
-// with the Status bodies kube-apiserver would send (k8s-external-metrics-and-keda.md §3.7, §4.2, §4.3).
+// with the Status bodies kube-apiserver would send (docs/reference.md §B.3.7, §B.4.2, §B.4.3).
 // Health paths are mounted before it: they are always allowed (§3.10).
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../telemetry/logger.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The identity a trusted front proxy asserts in `X-Remote-*` headers, and stripping those headers when
-// the peer is not trusted (k8s-external-metrics-and-keda.md §4.2, apiserver requestheader.go).
+// the peer is not trusted (docs/reference.md §B.4.2, apiserver requestheader.go).
 import type { IncomingMessage } from 'node:http';
 import type { RequestHeaderConfig, UserInfo } from './delegate.js';
 

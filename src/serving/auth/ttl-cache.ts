@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A bounded cache whose entries expire after a fixed time on an injected clock: the TokenReview and
-// SubjectAccessReview caches (10 s each, k8s-external-metrics-and-keda.md §4.2, §4.3).
+// SubjectAccessReview caches (10 s each, docs/reference.md §B.4.2, §B.4.3).
 
 export interface TtlCacheOptions {
   readonly ttlMs: number;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The express app of the external metrics API: health (anonymous), OpenAPI (404, anonymous), then
 // authentication + authorization for everything else: discovery, metric reads and /metrics
-// (k8s-external-metrics-and-keda.md §3.2, §3.9, §3.10, §4.3). Handlers only read the board.
+// (docs/reference.md §B.3.2, §B.3.9, §B.3.10, §B.4.3). Handlers only read the board.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { DecisionBoard } from '../../loop/board.js';
 import type { Logger } from '../../telemetry/logger.js';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // JSON is the only representation served. client-go sends `application/vnd.kubernetes.protobuf, */*`
 // and decodes a JSON answer by its content type, so the only refusal is an `Accept` that admits neither
-// JSON nor `*/*` (k8s-external-metrics-and-keda.md §3.1, §3.8).
+// JSON nor `*/*` (docs/reference.md §B.3.1, §B.3.8).
 
 /** True when `accept` admits `application/json` (absent or blank admits everything). */
 export function acceptsJson(accept: string | undefined): boolean {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The discovery documents of `external.metrics.k8s.io`, exactly as custom-metrics-apiserver serves them
-// (k8s-external-metrics-and-keda.md §3.3). Static: discovery must answer fast and never fail.
+// (docs/reference.md §B.3.3). Static: discovery must answer fast and never fail.
 
 export const metricsGroup = 'external.metrics.k8s.io';
 export const metricsVersion = 'v1beta1';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Recognizes the queries of KEDA-generated HPAs. Only KEDA's metrics server can answer them, so getting
 // one means pdscaler took over KEDA's APIService: the answer says so instead of a bare "not found"
-// (k8s-external-metrics-and-keda.md §6, items 1 and 4; kedacore/keda#1344 is the reverse case).
+// (docs/reference.md §B.6, items 1 and 4; kedacore/keda#1344 is the reverse case).
 import type { Requirement } from './label-selector.js';
 
 /** KEDA names every metric `s<trigger index>-<name>` (§2.4). */

@@ -2,7 +2,7 @@
 // Kubernetes label selector strings (`labelSelector=` of an external metric request): parse into
 // requirements and match against labels. Standard syntax, comma = AND: `a=b`, `a==b`, `a!=b`,
 // `a in (x,y)`, `a notin (x)`, `a`, `!a`, and the numeric `a>1`, `a<1`
-// (k8s-external-metrics-and-keda.md §3.6; apimachinery `labels.Parse`).
+// (docs/reference.md §B.3.6; apimachinery `labels.Parse`).
 
 export type Requirement =
   | { readonly key: string; readonly op: 'exists' | 'absent' }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The answer to `GET .../namespaces/{ns}/{metric}?labelSelector=...`: an ExternalMetricValueList read
 // from the board, or the Status that says why not. Reads only: values come from `readMetric`, never
-// recomputed here (DESIGN.md "answers from the last Decision in memory").
+// recomputed here (docs/design.md "answers from the last Decision in memory").
 import type { DecisionBoard, PublishedPolicy } from '../../loop/board.js';
 import { kubeStatus, type KubeStatus } from '../kube-status.js';
 import {
@@ -22,7 +22,7 @@ export const policyLabel = 'pdscaler.io/policy';
 /** The role a metric belongs to, on every item so one HPA selector can tell prefill from decode. */
 export const roleLabel = 'pdscaler.io/role';
 
-/** One item (k8s-external-metrics-and-keda.md §3.4). */
+/** One item (docs/reference.md §B.3.4). */
 export interface ExternalMetricValue {
   readonly metricName: string;
   readonly metricLabels: Readonly<Record<string, string>>;

@@ -5,7 +5,7 @@ import { metricsGroupVersion } from './discovery.js';
 
 export type RouteKind = 'discovery' | 'metric' | 'health' | 'metrics' | 'other';
 
-/** apiserver's AlwaysAllowPaths: probes reach them without credentials (k8s-external-metrics-and-keda.md §3.10). */
+/** apiserver's AlwaysAllowPaths: probes reach them without credentials (docs/reference.md §B.3.10). */
 const healthPaths: readonly string[] = ['/livez', '/readyz', '/healthz'];
 
 const discoveryPaths = new Set(['/apis', '/apis/external.metrics.k8s.io', `/apis/${metricsGroupVersion}`]);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Serves the external metrics API over HTTPS like an aggregated API server: client certificates are
 // requested, not required (probes have none), and the client CAs follow the published authentication
-// ConfigMap, so a CA rotation takes effect without a restart (k8s-external-metrics-and-keda.md §4.2).
+// ConfigMap, so a CA rotation takes effect without a restart (docs/reference.md §B.4.2).
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';

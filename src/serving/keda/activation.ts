@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // When StreamIsActive pushes `true`: a role at zero replicas whose metric turns active. KEDA scales a
 // ScaledObject from zero on each `true` it receives and ignores `false` since v2.18, so pdscaler sends
-// only `true`, on events (k8s-external-metrics-and-keda.md §2.6, §2.8). A role at zero is also active
+// only `true`, on events (docs/reference.md §B.2.6, §B.2.8). A role at zero is also active
 // when the inference gateway holds or turns away requests for its pool: with no engine running, that is
-// the only demand there is (gateway-coldstart-fluid-kpa.md §1.5).
+// the only demand there is (docs/reference.md §E.1.5).
 import type { EpochMs, Observed, Role } from '../../decision/types.js';
 import type { PublishedPolicy } from '../../loop/board.js';
 import { readMetric } from '../metric-values.js';

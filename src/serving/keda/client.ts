@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A typed client for the ExternalScaler service built from the same .proto, calling it as KEDA does
-// (k8s-external-metrics-and-keda.md §2.3): for the benchmark, the wire tests and probing a running scaler.
+// (docs/reference.md §B.2.3): for the benchmark, the wire tests and probing a running scaler.
 import {
   Client,
   credentials as channelCredentials,

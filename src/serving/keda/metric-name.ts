@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The metric name a KEDA trigger gets from GetMetricSpec. KEDA applies no sanitization to external
 // scaler names and the HPA rejects names that are not valid path segments, or that repeat within one
-// ScaledObject (k8s-external-metrics-and-keda.md §2.4), so the name must be valid and unique per
+// ScaledObject (docs/reference.md §B.2.4), so the name must be valid and unique per
 // policy and metric (a metric belongs to one role) by construction.
 import { createHash } from 'node:crypto';
 import type { ServedMetric } from '../metric-values.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Loads the KEDA external scaler service from proto/externalscaler.proto and types its messages as
-// @grpc/proto-loader decodes them (keepCase, defaults, int64 as JS numbers: k8s-external-metrics-and-keda.md §1).
+// @grpc/proto-loader decodes them (keepCase, defaults, int64 as JS numbers: docs/reference.md §B.1).
 // The server, the benchmark and the tests all build on this one definition.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The KEDA external scaler gRPC server (`externalscaler.ExternalScaler`): KEDA-mode output of pdscaler,
 // serving the published decisions to `external` and `external-push` triggers
-// (k8s-external-metrics-and-keda.md §1, §2, §7).
+// (docs/reference.md §B.1, §B.2, §B).
 import { Server, ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
 import type { EpochMs } from '../../decision/types.js';
 import type { DecisionBoard } from '../../loop/board.js';

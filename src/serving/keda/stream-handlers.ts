@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // StreamIsActive and StreamMetricSpec: server streams that follow the decision board. Each stream holds
 // one board subscription from open until the client cancels or the server closes; KEDA cancels and
-// reopens them whenever a ScaledObject changes (k8s-external-metrics-and-keda.md §2.8).
+// reopens them whenever a ScaledObject changes (docs/reference.md §B.2.8).
 import { performance } from 'node:perf_hooks';
 import { status, type handleServerStreamingCall } from '@grpc/grpc-js';
 import type { BoardListener } from '../../loop/board.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// A KEDA trigger's `metadata` (forwarded as ScaledObjectRef.scalerMetadata, k8s-external-metrics-and-keda.md
+// A KEDA trigger's `metadata` (forwarded as ScaledObjectRef.scalerMetadata, docs/reference.md §B
 // §2.2) parsed into what pdscaler serves for it, and resolved against the published policies. Every
 // bad value names its key, so the owner can fix the ScaledObject from KEDA's KEDAScalerFailed event.
 import { status } from '@grpc/grpc-js';

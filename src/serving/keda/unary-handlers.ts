@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // IsActive, GetMetricSpec and GetMetrics: KEDA's polling calls, answered from the published decision in
-// memory. The HPA path gives all of them together ~3 s (k8s-external-metrics-and-keda.md §2.3), so
+// memory. The HPA path gives all of them together ~3 s (docs/reference.md §B.2.3), so
 // nothing here waits on I/O.
 import { performance } from 'node:perf_hooks';
 import { status, type handleUnaryCall } from '@grpc/grpc-js';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pure conversions from a resolved trigger and a metric reading to KEDA's messages. Both the deprecated
 // int64 field and the double are filled: KEDA < 2.17 reads only the int, newer KEDA prefers the double
-// when it is > 0 (k8s-external-metrics-and-keda.md §1, §2.5).
+// when it is > 0 (docs/reference.md §B.1, §B.2.5).
 import type { MetricReading } from '../metric-values.js';
 import type { MetricSpec, MetricValue } from './proto.js';
 import { ScalerError } from './scaler-error.js';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The live part of the status page: one section per policy with its charts and explanation tables.
 // The page embeds it on load and the inline script swaps a fresh copy in on every poll. It reads the
-// board and the history only: nothing here decides anything (DESIGN.md: answers from memory).
+// board and the history only: nothing here decides anything (docs/design.md: answers from memory).
 import type { Decision, Role } from '../../decision/types.js';
 import { Roles } from '../../decision/types.js';
 import type { DecisionBoard, PublishedPolicy } from '../../loop/board.js';

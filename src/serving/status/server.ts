@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // pdscaler's live status page over plain HTTP on its own port: the page, the fragment its script
 // polls, the same state as JSON, and a liveness probe. Handlers only read the board and the history
-// (DESIGN.md: everything that serves answers from the last Decision in memory).
+// (docs/design.md: everything that serves answers from the last Decision in memory).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DecisionBoard } from '../../loop/board.js';

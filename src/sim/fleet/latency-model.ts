@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// How long simulated engines take, from a published profile's raw points (shared/profiles/README.md).
+// How long simulated engines take, from a published profile's raw points (data/profiles/README.md).
 // The simulator reads the measurements directly, not pdscaler's capacity model (decision/
 // profile-capacity.ts, which makes ITL monotone and caps it for sizing): the fleet is the ground
 // truth the policy is judged against, so it must follow the measurements, bumps included.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // What a simulated engine exports: vLLM V1's `/metrics` families, labels and default buckets
-// (reference/engine-metrics-and-profiles.md §1: `engine` and `model_name` on every series, `_total`
+// (docs/reference.md §C.1: `engine` and `model_name` on every series, `_total`
 // counters, `cache_config_info` with the KV pool size, `process_start_time_seconds`). The backtest's
 // systems read these pages back through the real parser, adapters and collector, so the simulator
 // exercises the same path a cluster does, bucket resolution included (ITL buckets start at 10 ms).

@@ -23,7 +23,7 @@ export interface CaseFiles {
   /** Repository root: policy paths are relative to it. */
   readonly root: string;
   readonly tracesDir: string;
-  /** Named profiles; the loader's default (../shared/profiles) when absent. */
+  /** The user's profiles directory; only the built-in profiles when absent. */
   readonly profilesDir?: string;
 }
 

@@ -3,8 +3,8 @@
 // matrix the targets are judged on, in two halves:
 //
 // - recorded traces: both shared traces on the 8B H200 profile as recorded and day-shaped at 10x and
-//   30x, and on the 70B H100 TP4 profile as recorded and day-shaped at 3x (evaluation-lessons.md §1
-//   and §4: native rates give tiny 8B fleets), at a 120 s cold start; the two 10x day loads also at
+//   30x, and on the 70B H100 TP4 profile as recorded and day-shaped at 3x (docs/reference.md §G
+//   §1 and §4: native rates give tiny 8B fleets), at a 120 s cold start; the two 10x day loads also at
 //   60 and 300 s (the eval policies measure their cold start, `coldStart: auto`, so one load per trace
 //   at three cold starts shows its effect); plus one case bound by a GPU budget and one by a P/D
 //   ratio band;

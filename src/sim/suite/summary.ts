@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // What `pdscaler backtest --suite NAME` prints: the JSON (`--json`: every case's `backtest --json`
-// summary, DESIGN.md, with its targets) or a plain-text table of pdscaler per case and the targets.
+// summary, docs/design.md, with its targets) or a plain-text table of pdscaler per case and the targets.
 import type { SuiteCase } from './cases.js';
 import type { BacktestSummary } from '../result.js';
 import { percent, spanOfTime, times } from './figures.js';

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Where the suite reads its traces: `--traces-dir`, else env PDSCALER_TRACES_DIR, else the shared data
-// folder beside the repository (../shared/traces), found the way named profiles are (policy/load.ts).
+// Where the suite reads its traces: `--traces-dir`, else env PDSCALER_TRACES_DIR, else the repository's
+// data/traces (data/traces/README.md; an installed package carries only the Mooncake trace).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { packageRoot } from '../../policy/load.js';
+import { shippedTracesDir } from '../../package-root.js';
 
 export const tracesDirEnv = 'PDSCALER_TRACES_DIR';
 
-export const defaultTracesDir = resolve(packageRoot(), '../shared/traces');
+export const defaultTracesDir = shippedTracesDir;
 
 /** The directory to read, or a message naming the flag and the variable that set it otherwise. */
 export function resolveTracesDir(

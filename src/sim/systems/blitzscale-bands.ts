@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Baseline `blitzscale-bands`: BlitzScale's (OSDI 2025) planner, the band controller that lives in its
-// router (research-autoscalers.md §2.1, §3 item 6). It is re-implemented from the authors' code,
+// router (docs/reference.md §F.2.1, §F item 6). It is re-implemented from the authors' code,
 // `generate_scale_target` and the loop that calls it in
 // `blitz-serving/blitz-scale:router_v2/src/replica/cybernetics/planner.rs`, quirks included: this is a
 // baseline, keep it faithful, do not improve it.
@@ -30,7 +30,7 @@ export interface BlitzScaleBands {
 }
 
 /**
- * Prefill 0.15/0.4 and decode 0.45/0.8 are main.rs's defaults (research-autoscalers.md §2.1). main.rs's
+ * Prefill 0.15/0.4 and decode 0.45/0.8 are main.rs's defaults (docs/reference.md §F.2.1). main.rs's
  * migration band 0.0/2.0 cannot run: `generate_scale_target` asserts `migration_low > 0`. So the
  * migration band is the authors' end-to-end experiment's, `blitz-serving/blitz-router:exps/blitz-run/
  * e2e.toml` 0.2/0.4 (§2.1).

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Baseline `dynamo-sla`: NVIDIA Dynamo's 2025 SLA planner (generation 2), re-implemented from its
-// formulas in reference/autoscaler-algorithms.md §1.3 (observation, correction factors, prefill and
+// formulas in docs/reference.md §D.1.3 (observation, correction factors, prefill and
 // decode replicas, floors and GPU budget), with the constant predictor of §1.6. It is measured to
-// under-provision (evaluation-lessons.md §3: prefill sized from the mean rate with no queueing
+// under-provision (docs/reference.md §G.3: prefill sized from the mean rate with no queueing
 // headroom, `min(1, p_corr)` never adds capacity, decode correction shrinks decode on a prefill
 // backlog). That is the point of the baseline: keep it faithful, do not improve it.
 import type { CapacityModel, Observed, Role } from '../../decision/types.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// HeteroScale's offline P/D ratio: Algorithm 1, "workload-centric policy curation" (research-autoscalers.md
+// HeteroScale's offline P/D ratio: Algorithm 1, "workload-centric policy curation" (docs/reference.md §F
 // §1.5): stress-test the workload profile and keep the prefill:decode ratio that maximizes SLO-compliant
 // throughput. The paper stress-tests real replicas; the backtest has only the capacity profile, so the
 // stress test is worked out analytically here: prefill as an M/D/1 queue held to the TTFT SLO (as

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Baseline `heteroscale`: ByteDance's production P/D autoscaling policy (Li et al., "Taming the Chaos",
-// arXiv 2508.19559), re-implemented from research-autoscalers.md §1: proportional control of BOTH roles
+// arXiv 2508.19559), re-implemented from docs/reference.md §F.1: proportional control of BOTH roles
 // on one linear signal, decode tokens/s (§1.3, §1.4), split by a fixed P/D ratio chosen offline
 // (Algorithm 1, heteroscale-ratio.ts, §1.5), with hysteresis, separate cooldowns, damping, and stepped
 // negative feedback on latency as a safety net (§1.4). The paper states none of its constants; each one

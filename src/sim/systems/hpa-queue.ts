@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Baseline `hpa-queue`: the Kubernetes HPA (autoscaling/v2) as clusters run it today on engine queue
-// metrics, one HPA per role, re-implemented from the controller as reference/autoscaler-algorithms.md
+// metrics, one HPA per role, re-implemented from the controller as docs/reference.md §D
 // §5 states it (defaults §5.1, External AverageValue formula §5.2, invalid metrics §5.3, stabilization
-// and limits §5.4). It is measured to behave badly (evaluation-lessons.md §3: waiting requests are 0
+// and limits §5.4). It is measured to behave badly (docs/reference.md §G.3: waiting requests are 0
 // whenever capacity suffices, so it falls to the minimum under load and jumps when a queue forms).
 // That is the point of the baseline: keep it faithful, do not improve it.
 import type { CapacityModel, Role } from '../../decision/types.js';

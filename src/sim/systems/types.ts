@@ -28,7 +28,7 @@ export interface RoleMetrics {
 /**
  * What a P/D router knows exactly about the tokens in flight, for systems whose planner runs inside
  * their own router (BlitzScale's `DisaggregationController` counts tokens in its batching queue and
- * KV blocks per replica, research-autoscalers.md §2.1); engines export none of it as a metric.
+ * KV blocks per replica, docs/reference.md §F.2.1); engines export none of it as a metric.
  */
 export interface RouterView {
   /** Prompt tokens routed to prefill and not yet in a running batch (BlitzScale's unbatched tokens). */

@@ -38,12 +38,12 @@ export const PATH_ANNOTATION = 'prometheus.io/path';
 
 /**
  * 8000 is vLLM's default `--port` (its OpenAI server also serves `/metrics` there) and the port the RBG
- * examples route to (`http://<rbg>-prefill-0.s-<rbg>-prefill:8000`, ../shared/reference/rbg.md §4).
+ * examples route to (`http://<rbg>-prefill-0.s-<rbg>-prefill:8000`, docs/reference.md §A.4).
  * SGLang defaults to 30000 and the RBG SGLang examples use 9090, so set the port in the policy or
  * annotate the pods for those.
  */
 export const DEFAULT_METRICS_PORT = 8000;
-/** Where vLLM, SGLang and Dynamo all serve Prometheus text (engine-metrics-and-profiles.md). */
+/** Where vLLM, SGLang and Dynamo all serve Prometheus text (docs/reference.md §C). */
 export const DEFAULT_METRICS_PATH = '/metrics';
 
 /** One pod to scrape. */

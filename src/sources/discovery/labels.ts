@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The pod labels RBG puts on a role's pods, for both label schemes (../shared/reference/rbg.md §4):
+// The pod labels RBG puts on a role's pods, for both label schemes (docs/reference.md §A.4):
 // v0.7+ (v1alpha2, prefix `rbg.workloads.x-k8s.io/`, sgl-project/rbg:api/workloads/constants/label.go)
 // and up to v0.6 (v1alpha1, prefix `rolebasedgroup.workloads.x-k8s.io/`,
 // sgl-project/rbg:api/workloads/v1alpha1/constant.go). A cluster mid-upgrade can run both, so discovery
@@ -47,7 +47,7 @@ export interface RoleRef {
 /**
  * The equality label selector for one scheme. For v0.7+ leader-worker roles the leader filter is part of
  * the selector, as the RBG scaling adapter builds it (`,rbg.workloads.x-k8s.io/component-index=0`,
- * rbg.md §3). v0.6 had two possible leader labels (RBG components or LeaderWorkerSet), so that scheme
+ * docs/reference.md §A.3). v0.6 had two possible leader labels (RBG components or LeaderWorkerSet), so that scheme
  * filters leaders on the client with {@link isLeaderPod}.
  *
  * E.g. `rbg.workloads.x-k8s.io/group-name=llama,rbg.workloads.x-k8s.io/role-name=prefill`.

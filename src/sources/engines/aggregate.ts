@@ -65,7 +65,7 @@ export interface RoleExtras {
   readonly generationTokensPerS?: Observed<number>;
   /**
    * Window means (histogram sum / count, merged over pods), milliseconds: what PromQL
-   * `rate(x_sum) / rate(x_count)` gives and Dynamo's SLA planner reads (autoscaler-algorithms.md §1.3).
+   * `rate(x_sum) / rate(x_count)` gives and Dynamo's SLA planner reads (docs/reference.md §D.1.3).
    */
   readonly ttftMeanMs?: Observed<number>;
   readonly tpotMeanMs?: Observed<number>;

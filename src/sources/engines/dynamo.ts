@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// NVIDIA Dynamo `/metrics` -> PodSample (reference engine-metrics-and-profiles.md §3): the frontend's
+// NVIDIA Dynamo `/metrics` -> PodSample (reference docs/reference.md §C.3): the frontend's
 // `dynamo_frontend_*` families and a worker's `dynamo_component_*` runtime families, label `model`.
 // Request-level frontend series lower-case the model (`qwen/qwen3-0.6b`) while config gauges keep
 // its case, so the model filter is case-insensitive. Worker work-handler series are kept for the

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// SGLang `/metrics` -> PodSample (reference engine-metrics-and-profiles.md §2). Scheduler series carry
+// SGLang `/metrics` -> PodSample (reference docs/reference.md §C.2). Scheduler series carry
 // `tp_rank`, `pp_rank`, `moe_ep_rank` (and `pid` on two gauges): every rank of one scheduler may
 // report the same numbers, so of each group of series that differ only in those labels the leader
 // (lowest ranks; `tp_rank="0"` or no rank label at all) is kept, never the sum. Series that differ in

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// vLLM `/metrics` -> PodSample (reference engine-metrics-and-profiles.md §1). V1 labels every series
+// vLLM `/metrics` -> PodSample (reference docs/reference.md §C.1). V1 labels every series
 // with `model_name` and `engine` (the data-parallel EngineCore index): counts are SUMMED over
 // `engine`, the KV-cache fraction is AVERAGED over it. V0 (<= 0.7) has only `model_name`. Renamed
 // families are read newest first, so a page with both names counts once:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reads the inference gateway's endpoint picker (EPP) /metrics page for one InferencePool: queued
 // requests, flow-control outcome counters, ready endpoints and per-stage pool saturation
-// (gateway-coldstart-fluid-kpa.md §1.3-§1.5). Current `llm_d_epp_*` names first, the older
+// (docs/reference.md §E.1.3-§1.5). Current `llm_d_epp_*` names first, the older
 // `inference_extension_*` / `inference_pool_*` twins when the new ones are absent; since llm-d-router
 // v0.9.0 both are written at once ("dual emission", §1.1), so a page never adds the two. A series that
 // is absent is unknown (flow control is opt-in, §1.5), never 0.

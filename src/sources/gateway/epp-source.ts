@@ -2,7 +2,7 @@
 // Scrapes the endpoint picker replicas a policy names (`spec.gateway.endpoints`) and turns their pages
 // into the pool's gateway demand: queued requests summed over replicas, shed requests/s from the
 // flow-control counters between two scrapes. The EPP's /metrics wants a bearer token by default
-// (`--metrics-endpoint-auth`, gateway-coldstart-fluid-kpa.md §1.2), so a 401/403 is reported as an
+// (`--metrics-endpoint-auth`, docs/reference.md §E.1.2), so a 401/403 is reported as an
 // auth problem, not as missing metrics. Any failed replica makes the reading unknown: a partial sum
 // would understate the queue.
 import { existsSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The gateway's view of one pool, whichever way it was read (the EPP pages directly or Prometheus),
 // and how it lands on the prefill role's observation. Unknown stays undefined, never 0
-// (gateway-coldstart-fluid-kpa.md §1.5: flow control is opt-in and its series are then absent).
+// (docs/reference.md §E.1.5: flow control is opt-in and its series are then absent).
 import type { RoleObservation } from '../../decision/types.js';
 import type { SaturationStage } from './epp-metrics.js';
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Prometheus HTTP API client for instant queries (`GET /api/v1/query`). The response is parsed
 // strictly into a tagged union and every hostile answer becomes a named error value, as KEDA's
-// `ExecutePromQuery` decides explicitly (style-anchors.md §2.4, P9), except that an empty result or a
+// `ExecutePromQuery` decides explicitly (kedacore/keda pkg/scalers/prometheus_scaler.go), except that an empty result or a
 // NaN is never turned into 0: unknown is not zero.
 import { fail, ok } from './types.js';
 import type { PromResult } from './types.js';

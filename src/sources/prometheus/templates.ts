@@ -5,7 +5,7 @@
 // Selector model: label matchers. Prometheus' kubernetes_sd relabelling (`labelmap` on
 // `__meta_kubernetes_pod_label_(.+)`) turns the RBG pod labels into Prometheus labels with every
 // character outside [a-zA-Z0-9_] replaced by `_`, so `rbg.workloads.x-k8s.io/role-name` becomes
-// `rbg_workloads_x_k8s_io_role_name` (reference/rbg.md §4). The label names are configurable for
+// `rbg_workloads_x_k8s_io_role_name` (docs/reference.md §A.4). The label names are configurable for
 // setups that relabel differently, and a role can instead be selected by pod names (`pods`, e.g.
 // from pod discovery) where only the `pod` label is kept, as with a default PodMonitor.
 //
@@ -368,7 +368,7 @@ function frontendSelector(options: RoleQueryOptions, issues: string[]): string {
 }
 
 /**
- * Gateway signals of one InferencePool from the endpoint picker's metrics (gateway-coldstart-fluid-kpa.md
+ * Gateway signals of one InferencePool from the endpoint picker's metrics (docs/reference.md §E
  * §1.3-§1.5). Each query tries the current `llm_d_epp_*` name and falls back to the older twin with
  * `or`: `sum()` of an absent metric is an empty vector, so during dual emission only the new name is
  * counted and with flow control off the result is empty (unknown), never 0.

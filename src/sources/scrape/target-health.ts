@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Per-endpoint scrape health: consecutive misses, with a state that changes rarely so the caller can
 // log once per change instead of once per failed scrape. A stale endpoint means "unknown", never zero:
-// the caller marks its fields stale and the decision holds (DESIGN.md "Unknown is not zero").
+// the caller marks its fields stale and the decision holds (docs/design.md "Unknown is not zero").
 /**
  * Why an endpoint missed: a scrape failure (`TargetFailure`) or a page that could not be used
  * (`PAGE_INVALID`, `PAGE_NO_ENGINE_METRICS` from the collector).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The fake cluster's RoleBasedGroup support through the real client: the adapters' `scale`
 // subresource, the adapter controller copying replicas into the RBG, ready replicas, and the RBG
-// validating webhook (rbg.md §1-§3).
+// validating webhook (docs/reference.md §A.1-§3).
 import {
   ApiException,
   CustomObjectsApi,

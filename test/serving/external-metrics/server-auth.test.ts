@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The API server's authentication and authorization end to end: real TLS with client certificates,
 // the real client-node delegate against the fake cluster's TokenReview/SubjectAccessReview and
-// authentication ConfigMap (k8s-external-metrics-and-keda.md §4.2, §4.3).
+// authentication ConfigMap (docs/reference.md §B.4.2, §B.4.3).
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDelegatedAuth, type DelegatedAuth } from '../../../src/kube/delegated-auth.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The API server's routes over real HTTPS with authentication off: discovery documents, metric reads
-// and their Status errors, content negotiation, health and readiness (k8s-external-metrics-and-keda.md §3).
+// and their Status errors, content negotiation, health and readiness (docs/reference.md §B.3).
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DecisionBoard } from '../../../src/loop/board.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Metric names a KEDA trigger gets: valid HPA path segments, unique per policy and metric
-// (k8s-external-metrics-and-keda.md §2.4).
+// (docs/reference.md §B.2.4).
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServedMetrics, roleOfMetric } from '../../../src/serving/metric-values.js';
 import { kedaMetricName, kedaMetricNamePattern } from '../../../src/serving/keda/metric-name.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // proto/externalscaler.proto against KEDA's wire contract: method paths, streaming shapes and the
-// field numbers and types of the message table in k8s-external-metrics-and-keda.md §1, checked on the
+// field numbers and types of the message table in docs/reference.md §B.1, checked on the
 // encoded bytes (KEDA's Go client decodes by field number, not by name).
 import { describe, expect, it } from 'vitest';
 import { externalScalerService } from '../../../src/serving/keda/proto.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The scaler server itself: TLS and client certificates, keepalive pings on idle connections
-// (k8s-external-metrics-and-keda.md §2.1, §2.9), call metrics and logs, and closing.
+// (docs/reference.md §B.2.1, §B.2.9), call metrics and logs, and closing.
 import { connect } from 'node:http2';
 import { Writable } from 'node:stream';
 import { credentials, status } from '@grpc/grpc-js';

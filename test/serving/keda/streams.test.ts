@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // StreamIsActive and StreamMetricSpec over the wire: what is pushed when, and that every stream gives
-// its board subscription back (k8s-external-metrics-and-keda.md §1, §2.8).
+// its board subscription back (docs/reference.md §B.1, §B.2.8).
 import { connect } from 'node:http2';
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // GetMetricSpec, GetMetrics and IsActive over the wire, answered from published decisions
-// (k8s-external-metrics-and-keda.md §2.3, §2.5, §2.6, §2.7).
+// (docs/reference.md §B.2.3, §B.2.5, §B.2.6, §B.2.7).
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScaledObjectRef } from '../../../src/serving/keda/proto.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The simulated fleet against the Dynamo H200 profile it is built from (reference/evaluation-lessons.md
-// §5, shared/profiles/README.md §1): single requests reproduce the raw points, batches reproduce the
+// The simulated fleet against the Dynamo H200 profile it is built from (docs/reference.md §G
+// §5, data/profiles/dynamo_H200_TP1P_TP1D/README.md): single requests reproduce the raw points, batches reproduce the
 // measured (context, KV use) points, and the upstream summary sentence ("at ISL/OSL 3000/150, 40k
 // tokens/s/gpu prefill with 80ms TTFT and 10k tokens/s/gpu decode with 10ms ITL") holds where the
 // data says it does, and only there.
@@ -134,7 +134,7 @@ describe('the published figures for ISL/OSL 3000/150', () => {
     expectWithin(tokensPerS, 10_000, 0.15);
   });
 
-  // Data over summary (evaluation-lessons.md §5): at ISL/OSL 3000/150 the mean context is ~3,075 and
+  // Data over summary (docs/reference.md §G.5): at ISL/OSL 3000/150 the mean context is ~3,075 and
   // the profile's own point nearest 10 ms is batch 49 at context 2,997 (9.94 ms, z_thpt_per_gpu
   // 4,810.7 tokens/s). The simulator follows the points, so it gives ~4.8k there, not the 10k of the
   // summary sentence. The fleet steps every 100 ms so the ITL follows the context as it grows.

@@ -8,10 +8,10 @@ import type { SuiteCase } from '../../../src/sim/suite/cases.js';
 import { runSuite, SuiteError, type SuiteProgress, type SuiteRun } from '../../../src/sim/suite/runner.js';
 import { findSuite } from '../../../src/sim/suite/suites.js';
 import { byRequestsDescending, requestCounts } from '../../../src/sim/suite/work-order.js';
-import { sharedDir } from '../../helpers/spec.js';
+import { dataDir } from '../../helpers/spec.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
-const files = { root, tracesDir: `${sharedDir}traces` };
+const files = { root, tracesDir: `${dataDir}traces` };
 const smoke = findSuite('smoke')?.cases ?? [];
 
 /** Everything but the timing fields. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The blitzscale-bands baseline rule by rule, as `generate_scale_target` and its caller in
-// blitz-serving/blitz-scale:router_v2/src/replica/cybernetics/planner.rs run them (research-autoscalers.md
+// blitz-serving/blitz-scale:router_v2/src/replica/cybernetics/planner.rs run them (docs/reference.md §F
 // §2.1), quirks included. Default bands: prefill 0.15/0.4, decode 0.45/0.8, migration 0.2/0.4; default
 // rates R_p = 13000 and 20000 tok/s (main.rs).
 import { describe, expect, it } from 'vitest';

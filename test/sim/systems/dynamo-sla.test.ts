@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The dynamo-sla baseline rule by rule (reference/autoscaler-algorithms.md §1.3), on the real H200
+// The dynamo-sla baseline rule by rule (docs/reference.md §D.1.3), on the real H200
 // profile where a number is worked out, including the behaviour it is measured to have
-// (evaluation-lessons.md §3).
+// (docs/reference.md §G.3).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { profileCapacity } from '../../../src/decision/profile-capacity.js';
@@ -14,10 +14,10 @@ import {
 } from '../../../src/sim/systems/dynamo-sla.js';
 import type { RoleExtras } from '../../../src/sources/engines/aggregate.js';
 import type { RoleFleetView, RoleMetrics, ScalingInput } from '../../../src/sim/systems/types.js';
-import { sharedDir } from '../../helpers/spec.js';
+import { dataDir } from '../../helpers/spec.js';
 
 const raw = JSON.parse(
-  readFileSync(`${sharedDir}profiles/dynamo_H200_TP1P_TP1D/raw_data.json`, 'utf8'),
+  readFileSync(`${dataDir}profiles/dynamo_H200_TP1P_TP1D/raw_data.json`, 'utf8'),
 ) as unknown;
 const parsed = parseDynamoProfile('dynamo-h200-llama3.1-8b-fp8', raw);
 if (!parsed.ok) throw new Error(parsed.message);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// HeteroScale's offline P/D ratio (Algorithm 1, research-autoscalers.md §1.5): the M/D/1 prefill rate,
+// HeteroScale's offline P/D ratio (Algorithm 1, docs/reference.md §F.1.5): the M/D/1 prefill rate,
 // the Little's-law decode rate and the per-GPU search, by hand on explicit capacities and on the real
 // H200 profile at two workload shapes.
 import { describe, expect, it } from 'vitest';

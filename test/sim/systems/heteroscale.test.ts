@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The heteroscale baseline rule by rule (research-autoscalers.md §1.4): the proportional law on decode
+// The heteroscale baseline rule by rule (docs/reference.md §F.1.4): the proportional law on decode
 // tokens/s split by the fixed ratio, hysteresis, separate cooldowns, damping, the stepped latency
 // safety net, unknown metrics and bounds.
 import { describe, expect, it } from 'vitest';

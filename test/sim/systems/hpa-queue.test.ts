@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The hpa-queue baseline rule by rule (reference/autoscaler-algorithms.md §5), including the bad
-// behaviour it is measured to have (evaluation-lessons.md §3).
+// The hpa-queue baseline rule by rule (docs/reference.md §D.5), including the bad
+// behaviour it is measured to have (docs/reference.md §G.3).
 import { describe, expect, it } from 'vitest';
 import { explicitCapacity } from '../../../src/decision/profile-capacity.js';
 import type { Role, RoleObservation } from '../../../src/decision/types.js';

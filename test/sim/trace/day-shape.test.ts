@@ -6,13 +6,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTrace } from '../../../src/sim/trace/load.js';
 import { dayShape } from '../../../src/sim/trace/transforms.js';
 import type { Trace } from '../../../src/sim/trace/types.js';
-import { sharedDir } from '../../helpers/spec.js';
+import { dataDir } from '../../helpers/spec.js';
 
 let mooncake: Trace;
 let azure: Trace;
 beforeAll(async () => {
-  mooncake = await loadTrace(join(sharedDir, 'traces', 'mooncake_conversation_trace.jsonl'));
-  azure = await loadTrace(join(sharedDir, 'traces', 'AzureLLMInferenceTrace_code.csv'));
+  mooncake = await loadTrace(join(dataDir, 'traces', 'mooncake_conversation_trace.jsonl'));
+  azure = await loadTrace(join(dataDir, 'traces', 'AzureLLMInferenceTrace_code.csv'));
 });
 
 const hourS = 3600;

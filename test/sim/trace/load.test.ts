@@ -8,9 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TraceFormat } from '../../../src/sim/trace/formats.js';
 import { loadTrace, TraceError } from '../../../src/sim/trace/load.js';
 import type { Trace } from '../../../src/sim/trace/types.js';
-import { sharedDir } from '../../helpers/spec.js';
+import { dataDir } from '../../helpers/spec.js';
 
-const traces = join(sharedDir, 'traces');
+const traces = join(dataDir, 'traces');
 const tmp = mkdtempSync(join(tmpdir(), 'pdscaler-trace-'));
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });

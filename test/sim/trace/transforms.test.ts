@@ -7,11 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTrace } from '../../../src/sim/trace/load.js';
 import { compressTime, dayShape, scaleRate, slice, splice } from '../../../src/sim/trace/transforms.js';
 import type { Trace, TraceRequest } from '../../../src/sim/trace/types.js';
-import { sharedDir } from '../../helpers/spec.js';
+import { dataDir } from '../../helpers/spec.js';
 
 let mooncake: Trace;
 beforeAll(async () => {
-  mooncake = await loadTrace(join(sharedDir, 'traces', 'mooncake_conversation_trace.jsonl'));
+  mooncake = await loadTrace(join(dataDir, 'traces', 'mooncake_conversation_trace.jsonl'));
 });
 
 /** A trace with one request per arrival time; request i has i + 1 input tokens. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The engine adapters on every real capture in ../shared/fixtures/engine-metrics/. Expected values
+// The engine adapters on every real capture in data/fixtures/engine-metrics/. Expected values
 // are read off the files by hand; "L123" cites the line. Quantiles are computed by hand with PromQL's
 // interpolation: lower bound + (upper - lower) x (rank - count below) / count in the bucket.
 import { describe, expect, it } from 'vitest';

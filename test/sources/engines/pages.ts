@@ -6,10 +6,10 @@ import type { PodSample, PodSampleResult } from '../../../src/sources/engines/po
 import { parseExposition } from '../../../src/sources/exposition/parse.js';
 import type { ExpositionPage } from '../../../src/sources/exposition/types.js';
 
-/** A capture from ../shared/fixtures/engine-metrics/, parsed. */
+/** A capture from data/fixtures/engine-metrics/, parsed. */
 export function fixture(name: string): ExpositionPage {
   return parse(
-    readFileSync(new URL(`../../../../shared/fixtures/engine-metrics/${name}`, import.meta.url), 'utf8'),
+    readFileSync(new URL(`../../../data/fixtures/engine-metrics/${name}`, import.meta.url), 'utf8'),
   );
 }
 

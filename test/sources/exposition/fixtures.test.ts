@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// The parser against the real engine /metrics captures in ../shared/fixtures/engine-metrics/
+// The parser against the real engine /metrics captures in data/fixtures/engine-metrics/
 // (copied verbatim; their README lists the edge cases and the values a parser must recover).
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../../src/sources/exposition/parse.js';
 import type { ExpositionPage, MetricFamily, Sample } from '../../../src/sources/exposition/types.js';
 
-const fixtureDir = new URL('../../../../shared/fixtures/engine-metrics/', import.meta.url);
+const fixtureDir = new URL('../../../data/fixtures/engine-metrics/', import.meta.url);
 const fixtureFiles = readdirSync(fixtureDir)
   .filter((f) => f.endsWith('.prom'))
   .sort();

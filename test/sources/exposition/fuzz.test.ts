@@ -12,7 +12,7 @@ import type { ExpositionPage } from '../../../src/sources/exposition/types.js';
 /** PROPERTY_RUNS=20000 npx vitest run test/sources/exposition/fuzz.test.ts explores further. */
 const numRuns = Number(process.env.PROPERTY_RUNS ?? 300);
 
-const fixtureDir = new URL('../../../../shared/fixtures/engine-metrics/', import.meta.url);
+const fixtureDir = new URL('../../../data/fixtures/engine-metrics/', import.meta.url);
 const fixtures = readdirSync(fixtureDir)
   .filter((f) => f.endsWith('.prom'))
   .sort()

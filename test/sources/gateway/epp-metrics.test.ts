@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reading the endpoint picker's page for one pool: new names over old ones (never both), absent series
-// unknown rather than 0, pool/model filtering and replicas summed (gateway-coldstart-fluid-kpa.md §1).
+// unknown rather than 0, pool/model filtering and replicas summed (docs/reference.md §E.1).
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../../src/sources/exposition/parse.js';
 import type { ExpositionPage } from '../../../src/sources/exposition/types.js';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A fake endpoint picker /metrics on 127.0.0.1: the flow-control queue of one pool, its outcome
 // counters and ready endpoints, written under both the current `llm_d_epp_*` names and the older
-// twins (dual emission, gateway-coldstart-fluid-kpa.md §1.1). Tests set the values and may require a
+// twins (dual emission, docs/reference.md §E.1.1). Tests set the values and may require a
 // bearer token (the EPP's --metrics-endpoint-auth, §1.2).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
