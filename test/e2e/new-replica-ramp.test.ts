@@ -20,7 +20,6 @@ import { startServe, type RunningServe } from '../../src/loop/serve-runtime.js';
 import { connectExternalScaler, type ExternalScalerClient } from '../../src/serving/keda/client.js';
 import { systemTimers } from '../../src/sources/discovery/pods.js';
 import { makePod, rbgLabels } from '../fakes/pods.js';
-import { sharedDir } from '../helpers/spec.js';
 import {
   namespace,
   policyYaml,
@@ -151,7 +150,6 @@ leaderElection: { enabled: false }
 externalMetrics: { enabled: true, address: 127.0.0.1, port: 0, authentication: none }
 `,
     ),
-    { profilesDir: `${sharedDir}/profiles` },
   );
   if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('\n'));
   engines.prefill.push(scenario.engines.prefill);
