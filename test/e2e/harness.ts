@@ -38,10 +38,13 @@ spec:
       prefillTokensPerSecondPerReplica: 10000
       decodeMaxBatchPerReplica: 100
       decodeItlAtMaxBatchMs: 20
+  # Exact timings too: the scale-down follows the raw need after its 8 s window, with no burst memory
+  # or SLO feedback (each has its own tests under test/decision/).
   behavior:
     scaleUp: { stabilizationWindow: 2s }
-    scaleDown: { stabilizationWindow: 8s }
+    scaleDown: { stabilizationWindow: 8s, smoothing: 0s, burstMemory: 0s }
     staleAfter: 4s
+    burnRate: { enabled: false }
   forecast:
     method: none
     headroomSigmas: 0
