@@ -25,10 +25,23 @@ export function recordBurst(
   down: number,
   nowMs: EpochMs,
   horizonS: number,
-): BurstBucket[] {
+): readonly BurstBucket[] {
   if (horizonS <= 0) return [];
   const bucketMs = (horizonS * 1000) / burstBucketsPerHorizon;
   const startMs = Math.floor(nowMs / bucketMs) * bucketMs;
+  const first = buckets[0];
+  const current = buckets[buckets.length - 1];
+  // Most ticks fall inside the current bucket's range with nothing expiring: the memory is unchanged
+  // and shared, not copied (decide() runs this for every role of every policy each tick).
+  if (
+    current !== undefined &&
+    current.startMs === startMs &&
+    first !== undefined &&
+    first.startMs + bucketMs > nowMs - horizonS * 1000 &&
+    down <= current.max &&
+    down >= current.min
+  )
+    return buckets;
   const kept = buckets.filter((b) => b.startMs + bucketMs > nowMs - horizonS * 1000 && b.startMs <= startMs);
   const last = kept[kept.length - 1];
   if (last !== undefined && last.startMs === startMs) {

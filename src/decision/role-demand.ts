@@ -73,8 +73,6 @@ export interface DemandContext {
    * bounds decode's arrivals. Undefined when not known, as if unbounded.
    */
   readonly prefillReplicas?: number | undefined;
-  /** Prefill's arrival dispersion including this window (arrival-dispersion.ts); prefill only. */
-  readonly nextArrivals?: ArrivalStats | undefined;
 }
 
 /** True when a field is known and no older than the policy's staleness limit. */
@@ -216,7 +214,7 @@ interface Sizing {
    * Replicas for a demand (in `unit`) by a queueing model, and the SLO share they give at other
    * counts; absent where replicas are demand over per-replica capacity.
    */
-  readonly queue?: (demand: number) => { replicas: number; sloShareAt: (replicas: number) => number };
+  readonly queue: ((demand: number) => { replicas: number; sloShareAt: (replicas: number) => number }) | undefined;
   readonly capacityPerReplica: number;
   /** Extra fractional replicas on top of `demand / capacity` (the queue to drain). */
   readonly extraReplicas: number;
@@ -292,7 +290,11 @@ function prefillQueue(
   };
 }
 
-function sizePrefill(ctx: DemandContext, factor: number): Sizing {
+function sizePrefill(
+  ctx: DemandContext,
+  at: { readonly factor: number; readonly arrivals: ArrivalStats | undefined },
+): Sizing {
+  const { factor } = at;
   const o = ctx.observation.roles.prefill;
   const rate = o.requestRatePerS?.value ?? 0;
   const isl = Math.max(1, o.inputTokensMean?.value ?? 1);
@@ -315,22 +317,23 @@ function sizePrefill(ctx: DemandContext, factor: number): Sizing {
   }
   const gateway = gatewayDemand(ctx, { isl, perReplica });
   const cap = ctx.spec.slo.maxRequestRatePerPrefillReplica;
-  const dispersion = arrivalScv(ctx.nextArrivals);
+  const dispersion = arrivalScv(at.arrivals);
   if (dispersion > 1.05)
     notes.push(
-      `arrivals burstier than Poisson: index of dispersion ${dispersion.toFixed(2)} over ${(ctx.nextArrivals?.windowS ?? 0).toFixed(0)} s windows, queued for it`,
+      `arrivals burstier than Poisson: index of dispersion ${dispersion.toFixed(2)} over ${(at.arrivals?.windowS ?? 0).toFixed(0)} s windows, queued for it`,
     );
   return {
     // Without a known prompt length (an idle window) there is no request rate to queue.
-    ...(ctx.spec.sizing.prefill.model === 'queueing' && isFresh(ctx.spec, ctx.nowMs, o.inputTokensMean)
-      ? { queue: prefillQueue(ctx, { isl, factor, arrivalScv: dispersion }) }
-      : {}),
+    queue:
+      ctx.spec.sizing.prefill.model === 'queueing' && isFresh(ctx.spec, ctx.nowMs, o.inputTokensMean)
+        ? prefillQueue(ctx, { isl, factor, arrivalScv: dispersion })
+        : undefined,
     measured: (rate + gateway.rejectedPerS) * isl,
     capacityPerReplica: perReplica,
     extraReplicas: extraReplicas + gateway.extraReplicas,
     capReplicas: (demand) => (cap === undefined ? 0 : demand / isl / cap),
     unit: 'prompt tokens/s',
-    notes: [...notes, ...gateway.notes],
+    notes: notes.concat(gateway.notes),
   };
 }
 
@@ -435,6 +438,7 @@ function sizeDecode(ctx: DemandContext, factor: number): Sizing {
   if (!capacity.reachable)
     notes.push(`TPOT SLO unreachable at context ${context.toFixed(0)}: sized at batch 1`);
   return {
+    queue: undefined,
     measured: demand.conversations,
     capacityPerReplica: perReplica,
     extraReplicas: 0,
@@ -674,7 +678,7 @@ export function estimateDemand(ctx: DemandContext, role: Role): DemandEstimate {
   const nextArrivals = role === 'prefill' ? arrivalsWith(ctx) : undefined;
   const sizing =
     role === 'prefill'
-      ? sizePrefill({ ...ctx, nextArrivals }, nextCorrection.factor)
+      ? sizePrefill(ctx, { factor: nextCorrection.factor, arrivals: nextArrivals })
       : sizeDecode(ctx, nextCorrection.factor);
   const nextForecast = updateForecast(spec.forecast, previous?.forecast, sizing.measured, nowMs);
   const forecast = predictDemand(spec.forecast, nextForecast, horizonS);

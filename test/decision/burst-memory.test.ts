@@ -12,8 +12,8 @@ const horizonS = 1800;
 const minuteMs = 60_000;
 
 /** The buckets after one `down` recommendation per minute, the first at t0. */
-function perMinute(downs: readonly number[]): BurstBucket[] {
-  let buckets: BurstBucket[] = [];
+function perMinute(downs: readonly number[]): readonly BurstBucket[] {
+  let buckets: readonly BurstBucket[] = [];
   downs.forEach((down, i) => {
     buckets = recordBurst(buckets, down, t0 + i * minuteMs, horizonS);
   });
@@ -71,7 +71,7 @@ describe('the recurring burst level', () => {
         fc.array(fc.tuple(fc.integer({ min: 1, max: 600_000 }), fc.nat({ max: 50 })), { maxLength: 300 }),
         (steps) => {
           let nowMs = t0;
-          let buckets: BurstBucket[] = [];
+          let buckets: readonly BurstBucket[] = [];
           for (const [dtMs, down] of steps) {
             nowMs += dtMs;
             buckets = recordBurst(buckets, down, nowMs, horizonS);
