@@ -214,7 +214,8 @@ interface Sizing {
    * Replicas for a demand (in `unit`) by a queueing model, and the SLO share they give at other
    * counts; absent where replicas are demand over per-replica capacity.
    */
-  readonly queue: ((demand: number) => { replicas: number; sloShareAt: (replicas: number) => number }) | undefined;
+  readonly queue:
+    ((demand: number) => { replicas: number; sloShareAt: (replicas: number) => number }) | undefined;
   readonly capacityPerReplica: number;
   /** Extra fractional replicas on top of `demand / capacity` (the queue to drain). */
   readonly extraReplicas: number;
