@@ -5,6 +5,7 @@
 // `pdscaler backtest --suite NAME [--workers N] [--report R.html] [--json] [--docs FILE]
 // [--traces-dir DIR]`: run a named evaluation suite (src/sim/suite/) on worker threads, judge
 // pdscaler against the targets of issue 9 and optionally rewrite the suite's sections of FILE.
+import { isAbsolute, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -32,6 +33,15 @@ import type { Trace } from '../sim/trace/types.js';
 import type { ProfileData } from '../decision/profile-capacity.js';
 import { Roles, type DecisionSpec, type Role } from '../decision/types.js';
 import { ExitCode, type CliIo } from './io.js';
+
+/**
+ * A folder as a reader would type it in the report's commands: relative to the working directory when
+ * it is inside it (`data/traces`), so a committed report names no machine's absolute path.
+ */
+function asTyped(dir: string): string {
+  const inside = relative(process.cwd(), dir);
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? dir : inside;
+}
 import { progressBar } from './progress.js';
 
 export interface BacktestOptions extends LoadOptions {
@@ -387,7 +397,7 @@ async function runSuiteCommand(
   if (options.report !== undefined)
     writeFileSync(
       options.report,
-      renderSuiteHtml({ suite, run, targets, tracesDir: setup.value.tracesDir, generatedAt }),
+      renderSuiteHtml({ suite, run, targets, tracesDir: asTyped(setup.value.tracesDir), generatedAt }),
     );
   if (options.docs !== undefined)
     rewriteSections(options.docs, {

@@ -40,7 +40,13 @@ export const serveConfigSchema = z
       .min(1)
       .max(256)
       .describe('Policy files or folders, relative to this file.'),
-    profilesDir: z.string().min(1).optional().describe('Folder of named performance profiles.'),
+    profilesDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Folder of your own capacity profiles (NAME.json): they add to the built-in ones and override those of the same name.',
+      ),
     kubeconfig: z
       .string()
       .min(1)
