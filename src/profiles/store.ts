@@ -43,18 +43,22 @@ export interface ProfileListing {
 
 const userSuffix = '.json';
 
+/** Why a file or folder could not be read: missing (with a hint, if any), or the system's reason. */
+function unreadable(what: string, error: unknown, hint = ''): { ok: false; message: string } {
+  const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+  return {
+    ok: false,
+    message: missing
+      ? `${what} does not exist${hint}`
+      : `${what} cannot be read: ${(error as Error).message}`,
+  };
+}
+
 export function readText(path: string): Read<{ text: string }> {
   try {
     return { ok: true, text: readFileSync(path, 'utf8') };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      ok: false,
-      message:
-        code === 'ENOENT'
-          ? `file ${path} does not exist`
-          : `file ${path} cannot be read: ${(error as Error).message}`,
-    };
+    return unreadable(`file ${path}`, error);
   }
 }
 
@@ -143,14 +147,7 @@ function userProfileNames(options: ProfileStoreOptions): Read<{ names: string[] 
         .sort(),
     };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      ok: false,
-      message:
-        code === 'ENOENT'
-          ? `profiles directory ${dir} does not exist (set --profiles-dir or PDSCALER_PROFILES_DIR)`
-          : `profiles directory ${dir} cannot be read: ${(error as Error).message}`,
-    };
+    return unreadable(`profiles directory ${dir}`, error, ' (set --profiles-dir or PDSCALER_PROFILES_DIR)');
   }
 }
 
