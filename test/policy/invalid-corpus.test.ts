@@ -469,6 +469,21 @@ const ranges: InvalidCase[] = [
     col: 15,
     message: 'spec.behavior.scaleDown.margin = 80, must be <= 1',
   },
+  {
+    name: 'A burst memory in words (half an hour) must be written like 30m.',
+    policy: edit('      margin: 0.8', '      margin: 0.8\n      burstMemory: half an hour'),
+    line: 37,
+    col: 20,
+    message:
+      'spec.behavior.scaleDown.burstMemory = "half an hour", must be a duration such as 30s, 5m or 1h30m',
+  },
+  {
+    name: 'An SLO feedback headroom below 1 would take capacity away: it is below its limit of 1.',
+    policy: edit('      margin: 0.8', '      margin: 0.8\n    burnRate:\n      maxHeadroom: 0.5'),
+    line: 38,
+    col: 20,
+    message: 'spec.behavior.burnRate.maxHeadroom = 0.5, must be >= 1',
+  },
 ];
 
 const crossField: InvalidCase[] = [
