@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Backtest speed, issue 4: one hour of the Mooncake conversation trace with all five systems in
+// Backtest speed: one hour of the Mooncake conversation trace with all five systems in
 // <= 10 s wall on the 2-core machine. The baseline, run in the same process, is the same trace
 // replayed through the fleet alone (static-peak only: no metrics read, no decisions), so the ratio
 // is what the metrics path and the four scaling systems cost on top of bare simulation.

@@ -35,7 +35,7 @@ function rows(c: Case, summary: BacktestSummary): string[] {
   );
 }
 
-/** The peers issue 7 sets the bar against: pdscaler must beat both on goodput/GPU-h at >= attainment. */
+/** The published P/D autoscalers pdscaler is held against: pdscaler must beat both on goodput/GPU-h at >= attainment. */
 const peers = ['heteroscale', 'blitzscale-bands'] as const;
 
 /** One row per case and peer: the goodput ratio, the attainment difference, and whether pdscaler wins. */

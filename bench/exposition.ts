@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Exposition parser throughput on the 70 KB vLLM capture, side by side with a published npm parser
 // (parse-prometheus-text-format, dev dependency, benchmark only) in alternating rounds of the same
-// process, so machine load hits both alike. Target: >= 3x (5x is the goal), issue #3.
+// process, so machine load hits both alike. Target: >= 3x (5x is the goal).
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -46,7 +46,7 @@ function medianParseMs(text: string, runs: number): number {
   return median(times);
 }
 
-/** Parse time is linear in the input: 8x the copies in under 16x the time (issue #3). */
+/** Parse time is linear in the input: 8x the copies in under 16x the time. */
 function benchLinearity(text: string): void {
   const small = copies(text, 4);
   const large = copies(text, 32);

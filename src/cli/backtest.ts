@@ -4,7 +4,7 @@
 // pdscaler and the baselines (docs/design.md contracts), print the comparison, optionally write the report.
 // `pdscaler backtest --suite NAME [--workers N] [--report R.html] [--json] [--docs FILE]
 // [--traces-dir DIR]`: run a named evaluation suite (src/sim/suite/) on worker threads, judge
-// pdscaler against the targets of issue 9 and optionally rewrite the suite's sections of FILE.
+// pdscaler against the suite's targets (src/sim/suite/targets.ts) and optionally rewrite the suite's sections of FILE.
 import { isAbsolute, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';

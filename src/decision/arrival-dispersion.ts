@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Arrival dispersion at the metrics window's time scale (issue 16). The prefill queue model
+// Arrival dispersion at the metrics window's time scale. The prefill queue model
 // (prefill-queue.ts) assumed Poisson arrivals; bursty traffic (on/off, flash crowds, the Azure code
 // trace) queues far longer at the same mean rate. The index of dispersion of counts, Var(N_T)/E(N_T)
 // for the requests N_T in a window of length T, is 1 for Poisson arrivals and tends to the arrival

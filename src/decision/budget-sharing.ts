@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Sharing a binding GPU budget by marginal SLO benefit (issue 9): among the feasible pairs, the one
+// Sharing a binding GPU budget by marginal SLO benefit: among the feasible pairs, the one
 // with the largest expected share of requests meeting both SLOs. A request passes prefill (TTFT) and
 // then decode (TPOT), so the shares multiply. Cutting both roles in proportion to need ignores that
 // one role's next replica may be worth far more per GPU than the other's.

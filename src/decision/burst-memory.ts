@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Burst memory for scale-downs (issue 16): bursts that went away and came back within a longer
+// Burst memory for scale-downs: bursts that went away and came back within a longer
 // horizon than the scale-down window (30 minutes by default) will likely come back again, and a
 // replica released between them takes a whole cold start to return, during which the burst misses
 // its SLO. Bursty traffic (the Azure LLM inference code trace, Patel et al., "Splitwise", ISCA 2024)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// What a scale-down is judged by (issue 16). The scale-down window holds the largest recommendation of
+// What a scale-down is judged by. The scale-down window holds the largest recommendation of
 // its 5 minutes (Kubernetes HPA semantics, hysteresis.ts); taken from each 15 s window's raw need, that
 // is the largest noise of twenty windows: a window of Mooncake prompts swings its mean prompt length
 // and spread by 2x, and with them prefill's queue and decode's KV-bound batch, which kept 70B decode at

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where a prefill/decode pair sits against the policy's ratio band: the number `pdscaler plan` explains
-// and the backtest averages over time as `ratioDeviation` (issue 7). Ready replicas are what serve
+// and the backtest averages over time as `ratioDeviation`. Ready replicas are what serve
 // traffic, so the deviation is taken on them; the desired pair is in the band by construction unless
 // no pair could satisfy every bound.
 import type { DecisionSpec, Role } from './types.js';

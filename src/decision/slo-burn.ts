@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Closing the loop on the SLO itself (issue 16). The sizing models (prefill-queue.ts, decode-sizing.ts)
+// Closing the loop on the SLO itself. The sizing models (prefill-queue.ts, decode-sizing.ts)
 // are an open-loop first guess; whatever they did not foresee (a burstier arrival process, a slower
 // engine, a router that is not least-loaded) shows up as requests missing their SLO. This measures
 // the share of requests meeting the role's SLO from the engine histograms over a rolling window and

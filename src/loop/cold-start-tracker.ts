@@ -23,7 +23,7 @@ export interface ColdStartEstimate {
 }
 
 export interface ColdStartTrackerOptions {
-  /** Starts kept per role. @default 20 (issue 8: "p90 of the last 20 starts") */
+  /** Starts kept per role. @default 20 (the p90 is taken over the last 20 starts) */
   readonly window?: number;
 }
 

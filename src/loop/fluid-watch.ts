@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Fluid side of a policy's loop (issue 8, docs/reference.md §E.3.4): which cache state
+// The Fluid side of a policy's loop (docs/reference.md §E.3.4): which cache state
 // a pod start belongs to, so cold start is estimated per state (a pod that loads from a full cache
 // starts in ~80 s, one that downloads in ~9 min, §3.5), and whether a coming scale-out should warm
 // the cache first. Starts are attributed to the state seen when the loop first sees them Ready; the

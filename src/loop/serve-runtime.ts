@@ -41,7 +41,7 @@ export interface ServeDeps {
   readonly nowMs: () => number;
   readonly timers: Timers;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** One line per endpoint, for people and scripts (issue 6's format). */
+  /** One line per endpoint, for people and scripts ("WHAT: URL", e.g. "status page: http://127.0.0.1:8080/"). */
   readonly announce: (line: string) => void;
 }
 

@@ -30,7 +30,7 @@ export type ProfileResolver = (ref: {
 
 type Spec = PolicyDocument['spec'];
 
-/** `spec.gpuBudget.sharing` when unset: issue 9 shares a binding budget by marginal SLO benefit. */
+/** `spec.gpuBudget.sharing` when unset: a binding budget is shared by marginal SLO benefit. */
 
 function seconds(text: string | undefined, fallback: number): number {
   return text === undefined ? fallback : parseDurationS(text);

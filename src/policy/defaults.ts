@@ -6,7 +6,7 @@ export const policyDefaults = {
   namespace: 'default',
   gpusPerReplica: 1,
   minReplicas: 1,
-  /** Real model loads take 50-250 s (issue #4); 120 s is the simulator default too. */
+  /** Real model loads take 50-250 s; 120 s is the simulator default too. */
   coldStartS: 120,
   quantile: 'p90',
   /** 20% over the SLO is a clear breach rather than noise around it. */
@@ -77,9 +77,9 @@ export const policyDefaults = {
   /** The active count overrides Little's law only 50% above it (decision/decode-sizing.ts). */
   decodeCrossCheckTolerance: 0.5,
   timeZone: 'UTC',
-  /** Per-pod scrape and per-query deadline (issue #3). */
+  /** Per-pod scrape and per-query deadline: a hung engine costs one tick at most. */
   scrapeTimeoutS: 2,
-  /** A pod is stale after this many failed scrapes in a row (issue #3: "stale after N misses"). */
+  /** A pod is stale after this many failed scrapes in a row (three 15 s ticks). */
   staleAfterMisses: 3,
   /** The rate window of Dynamo's and vLLM's example dashboards: 1m. */
   prometheusWindowS: 60,

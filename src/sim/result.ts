@@ -27,7 +27,7 @@ export interface SystemResult {
   /** Scale events whose direction differs from the role's previous scale event. */
   readonly directionChanges: number;
   readonly peakReplicas: Readonly<Record<Role, number>>;
-  /** Requests that met both SLOs per GPU-hour (issue 7). */
+  /** Requests that met both SLOs per GPU-hour (goodput). */
   readonly goodputPerGpuHour: number;
   /**
    * Time-weighted mean distance of the Ready P/D ratio from the policy's band, in ratio units (0

@@ -19,7 +19,7 @@ export interface RunSettings {
   readonly slo: { readonly ttftMs: number; readonly tpotMs: number };
   /** How long after the last arrival the run continues for requests still in flight. */
   readonly drainLimitS: number;
-  /** What the run is measured against beyond the SLO (issue 7 measures). */
+  /** What the run is measured against beyond the SLO (load steps, ratio band). */
   readonly measures: {
     readonly ratioBand: RatioBand | undefined;
     /** 1 per request an idle fleet could serve within both SLOs (trace order). */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `pdscaler backtest --cold-start`: one duration for both roles or one per role (issue 8: cold start per
+// `pdscaler backtest --cold-start`: one duration for both roles or one per role (cold start per
 // role is a simulator parameter).
 import { describe, expect, it } from 'vitest';
 import { parseColdStart } from '../../src/cli/backtest.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Arrival dispersion (issue 16): Poisson arrivals read as 1, on/off bursts above it, a steady ramp adds
+// Arrival dispersion: Poisson arrivals read as 1, on/off bursts above it, a steady ramp adds
 // almost nothing, and the queue model needs more replicas for burstier arrivals at the same mean.
 import { describe, expect, it } from 'vitest';
 import { arrivalScv, maxArrivalScv, updateArrivals } from '../../src/decision/arrival-dispersion.js';

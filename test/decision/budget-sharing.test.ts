@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Sharing a binding GPU budget by marginal SLO benefit (issue 9): table cases with synthetic SLO-share
+// Sharing a binding GPU budget by marginal SLO benefit: table cases with synthetic SLO-share
 // curves, properties over generated limits and curves, the explanation, and decide() wiring.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// A binding GPU budget without collapse (issue 16): an overloaded role keeps its GPUs, a split that
+// A binding GPU budget without collapse: an overloaded role keeps its GPUs, a split that
 // lowers neither role is kept unless another is clearly better, and the chosen split never expects
 // less than pro rata's.
 import fc from 'fast-check';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Burst memory (issue 16): a level demand reached, left and came back to within the horizon is not
+// Burst memory: a level demand reached, left and came back to within the horizon is not
 // released; a decline, a single burst and a level seen only once are.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The smoothed need a scale-down is judged by (issue 16): it follows a level within a few time
+// The smoothed need a scale-down is judged by: it follows a level within a few time
 // constants, carries the spread of a noisy need as its standard deviation, and is the raw need when off.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The issue-9 sizing rules through decide(): prefill by the TTFT quantile of a queue, decode by
+// The default sizing rules through decide(): prefill by the TTFT quantile of a queue, decode by
 // Little's law on prefill's arrivals with the active count as a cross-check and the KV cache as a
 // bound, and a breach judged only when bucket resolution cannot explain it.
 import fc from 'fast-check';

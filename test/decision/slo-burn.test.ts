@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The SLO feedback loop (issue 16): the share of requests meeting the SLO read from histogram buckets,
+// The SLO feedback loop: the share of requests meeting the SLO read from histogram buckets,
 // the error-budget burn rate, and a headroom that converges without oscillating: bounded, with
 // anti-windup, decaying back when comfortably above the target.
 import fc from 'fast-check';

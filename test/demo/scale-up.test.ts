@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The live demo after a scale-up (issue 16): `pdscaler demo` in-process, its simulated fleet on the
+// The live demo after a scale-up: `pdscaler demo` in-process, its simulated fleet on the
 // wall clock. The day-shaped trace scales prefill up within the first minute; once the new replicas
 // turn Ready they are on their first page for one tick. No tick after the first measured one may hold
 // either role, and every published decision reads as a value for both desired-replicas metrics (what

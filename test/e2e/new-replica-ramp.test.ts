@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// A new replica never blinds the role, end to end through a ramp (issue 16). The serve runtime runs in
+// A new replica never blinds the role, end to end through a ramp. The serve runtime runs in
 // direct mode against the fake cluster, with its external metrics API and KEDA scaler beside it (as in
 // `pdscaler demo`). The test plays kubelet: each replica pdscaler writes to a role's /scale becomes a
 // Ready pod with its own live vLLM engine, and the load is spread over the role's pods. Prefill load

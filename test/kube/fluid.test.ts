@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Fluid awareness (issue 8): a Dataset's cache state from its status, and the pre-warm that starts at
+// Fluid awareness: a Dataset's cache state from its status, and the pre-warm that starts at
 // most one DataLoad at a time, against the fake apiserver serving the `data.fluid.io` kinds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The policy loop with a Fluid Dataset (issue 8): cold start is estimated per cache state of the
+// The policy loop with a Fluid Dataset: cold start is estimated per cache state of the
 // Dataset, a coming scale-out creates one DataLoad while the cache is not full (never two at once),
 // a full cache or advisory mode creates none; all against the fake apiserver.
 import { pino } from 'pino';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `spec.gpuBudget.sharing` (issue 9): compiled into the spec with its default, and documented as applied.
+// `spec.gpuBudget.sharing`: compiled into the spec with its default, and documented as applied.
 import { describe, expect, it } from 'vitest';
 import { policyKeyRows } from '../../src/policy/docs-table.js';
 import { loadPolicyBytes } from '../../src/policy/load.js';

@@ -31,7 +31,7 @@ export interface LatestContext {
 }
 
 /**
- * "measured 240 s; horizon 240 s (auto)": the role's measured cold start (issue 8) and the horizon the
+ * "measured 240 s; horizon 240 s (auto)": the role's measured cold start and the horizon the
  * forecast used, so a reader sees whether `coldStart: auto` follows the measurement or still the prior.
  */
 function coldStartCell(d: RoleDecision, context: LatestContext): string {

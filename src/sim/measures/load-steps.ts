@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Load steps of a trace: the minutes whose arrival rate rose by more than a threshold over the minute
-// before (issue 7: "after each load step in the trace larger than 30%"). Only rises count: a fall in
+// before (a step is a rise of more than 30%). Only rises count: a fall in
 // load cannot push a fleet below its SLO, so there is nothing to recover from.
 
 export interface LoadStep {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// How far the Ready prefill/decode ratio strayed from the policy's band (issue 7 `ratioDeviation`):
+// How far the Ready prefill/decode ratio strayed from the policy's band (`ratioDeviation`):
 // the time-weighted mean of the distance from the ratio to the band, 0 inside it. The ratio is in
 // the band's own basis (replicas, or GPUs when the policy says `basis: gpus`), Ready pods only,
 // because that is what serves traffic (HeteroScale's startup-skew problem, docs/reference.md §F.1.5).

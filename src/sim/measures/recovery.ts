@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Time to recover after a load step (issue 7): seconds from the step until the SLO attainment over a
+// Time to recover after a load step: seconds from the step until the SLO attainment over a
 // sliding 60 s window of arrivals is back at 99% or above. Attainment here counts only requests an
 // idle fleet could serve within the SLO: Mooncake has about 1.3% of prompts whose prefill alone
 // exceeds a 2 s TTFT (docs/backtests.md, "Attainable"), which would keep every window of every

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Flapping per role over time (issue 9: "at most one direction change per role per 10 minutes"). The
+// Flapping per role over time, for the target of at most one direction change per role per 10 minutes. The
 // backtest's `directionChanges` is one count per system over the whole trace; this finds, from the
 // timeline's desired replicas (sampled every fleet step, so every change a system makes is seen), the
 // most direction changes of one role inside any window of that length.

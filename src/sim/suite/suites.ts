@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The named evaluation suites (`pdscaler backtest --suite NAME`, issues 9 and 16). `standard` is the
+// The named evaluation suites (`pdscaler backtest --suite NAME`). `standard` is the
 // matrix the targets are judged on, in two halves:
 //
 // - recorded traces: both shared traces on the 8B H200 profile as recorded and day-shaped at 10x and

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The targets of issue 16 ("judge like a user"), on pdscaler's row of every case and over the suite,
+// The suite's targets, judged as a user would, on pdscaler's row of every case and over the suite,
 // each against what a user could have had instead:
 //
 // - both-SLO attainment at least the oracle's minus 1 pp in every case, and at most 0.3 pp below it on

@@ -15,7 +15,7 @@ import type {
 import { ColdStartTracker, withColdStart } from '../../loop/cold-start-tracker.js';
 import type { RoleFleetView, ScalingInput, SimAutoscaler } from './types.js';
 
-/** pdscaler's loop interval when the policy does not say otherwise (issue 5: default 15 s). */
+/** pdscaler's loop interval when the policy does not say otherwise (the HPA's default sync period, 15 s). */
 export const pdscalerIntervalS = 15;
 
 function withKubernetes(observation: RoleObservation, fleet: RoleFleetView, nowMs: number): RoleObservation {

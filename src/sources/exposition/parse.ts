@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Prometheus text exposition format 0.0.4 (prometheus/docs content/docs/instrumenting/exposition_formats.md)
 // plus what engines emit from OpenMetrics: `# EOF`, `_created` series, exemplars, `unknown` type.
-// Hand-written on char codes for speed (issue #3: >= 3x a published npm parser, measured by
+// Hand-written on char codes for speed (>= 3x a published npm parser, measured by
 // `npm run bench`), single pass and linear in the input: no regex, no backtracking. A malformed
 // line fails the whole page with its line and column: a partial page must never read as zeros.
 import type { ExpositionError, ExpositionResult, Labels, MetricFamily, MetricType, Sample } from './types.js';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Load steps: minutes whose arrival rate rose by more than 30% over the minute before (issue 7).
+// Load steps: minutes whose arrival rate rose by more than 30% over the minute before.
 import { describe, expect, it } from 'vitest';
 import { findLoadSteps } from '../../../src/sim/measures/load-steps.js';
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// ratioDeviation: time-weighted mean distance of the Ready P/D ratio from the band, 0 inside (issue 7).
+// ratioDeviation: time-weighted mean distance of the Ready P/D ratio from the band, 0 inside.
 import { describe, expect, it } from 'vitest';
 import { ratioDeviation, type RatioBand } from '../../../src/sim/measures/ratio-deviation.js';
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Time to recover: after a load step, seconds until 60 s attainment is back at 99% (issue 7).
+// Time to recover: after a load step, seconds until 60 s attainment is back at 99%.
 import { describe, expect, it } from 'vitest';
 import type { LoadStep } from '../../../src/sim/measures/load-steps.js';
 import { recoveryTimes, summarizeRecovery, type StepRecovery } from '../../../src/sim/measures/recovery.js';

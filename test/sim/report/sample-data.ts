@@ -79,7 +79,7 @@ function latency(name: SystemName): LatencyDistribution {
   return { name, ttftMs: quantiles(180 * k, 0.3), tpotMs: quantiles(22 * k, 0.2) };
 }
 
-/** The measures of issue 7, varied per system so a table mix-up shows. */
+/** The load-step, recovery and ratio measures, varied per system so a table mix-up shows. */
 function measures(
   goodputPerGpuHour: number,
   ratioDeviation: number,

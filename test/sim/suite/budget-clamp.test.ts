@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The GPU budget a full cluster imposes on systems that do not know one (issue 9's budget-bound case):
+// The GPU budget a full cluster imposes on systems that do not know one (the suite's budget-bound case):
 // a pair over the budget is scaled down in proportion to fit, never above it, never above the ask.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Flapping per role per 10 minutes (issue 9 target), from a timeline's desired replicas.
+// Flapping per role per 10 minutes (a suite target), from a timeline's desired replicas.
 import { describe, expect, it } from 'vitest';
 import {
   directionChangeTimes,

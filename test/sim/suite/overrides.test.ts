@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A case's overrides from its oracle plan: the GPU budget below the plan's peak, the ratio band around
-// its median GPU ratio (issue 9's bound cases).
+// its median GPU ratio (the suite's bound cases).
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../../src/decision/types.js';
 import {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The named suites: the standard matrix of issues 9 and 16 case for case (recorded traces and the
+// The named suites: the standard matrix case for case (recorded traces and the
 // synthetic families, each marked tuning or held out), and a small smoke suite for tests.
 import { describe, expect, it } from 'vitest';
 import type { SuiteCase } from '../../../src/sim/suite/cases.js';

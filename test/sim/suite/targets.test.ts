@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The targets of issue 16 judged on pdscaler's row against the oracle and the baselines: per case
+// The suite's targets judged on pdscaler's row against the oracle and the baselines: per case
 // (both SLOs at least the oracle's minus 1 pp, GPU-hours at most 1.3x the oracle's, not dominated by a
 // baseline, at most one direction change per role per 10 minutes) and over the suite (mean gap at most
 // 0.3 pp, mean GPU-hours at most 1.15x), each met or missed with its figure; and the per-family sums.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Every engine fault of issue #3, end to end through the collector and the decider: the role's
+// Every engine fault the collector handles, end to end through the collector and the decider: the role's
 // fields go stale with a reason, the pass keeps going, the decision for that role holds, and the log
 // has one line per change of state (failing, then stale), not one per scrape.
 import { Writable } from 'node:stream';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// A new replica never blinds the role (issue 16): over real loopback HTTP, a prefill pod that turns
+// A new replica never blinds the role: over real loopback HTTP, a prefill pod that turns
 // Ready mid-run is on its first page for one pass. Prefill's rates come from the pods that have a
 // window and its gauges count the new pod at once, so neither prefill nor decode (whose Little's-law
 // demand reads prefill's request rate) holds on missing metrics. Only when no pod has a window does
