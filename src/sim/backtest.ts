@@ -40,7 +40,7 @@ export interface SimParameters {
 }
 
 /**
- * Defaults: 120 s cold start (the issue's default; real loads take 50-250 s); 8,192 prompt tokens
+ * Defaults: 120 s cold start (real model loads take 50-250 s); 8,192 prompt tokens
  * per prefill batch (vLLM's `max_num_batched_tokens` default for online serving); 128 KiB of KV per
  * token (Llama-3.1-8B: 32 layers x 8 KV heads x 128 dims x K and V x 2 bytes); 50 GB/s between
  * prefill and decode (one 400 Gb/s RDMA NIC); the trace starts on Monday 2026-01-05 00:00 UTC, so

@@ -3,7 +3,7 @@
 // sliding 60 s window of arrivals is back at 99% or above. Attainment here counts only requests an
 // idle fleet could serve within the SLO: Mooncake has about 1.3% of prompts whose prefill alone
 // exceeds a 2 s TTFT (docs/backtests.md, "Attainable"), which would keep every window of every
-// system below 99% and make the measure meaningless; the data wins over the literal wording.
+// system below 99% and make the measure meaningless, so unattainable requests are left out.
 import type { LoadStep } from './load-steps.js';
 
 /** Per-request outcomes in trace order. */

@@ -6,7 +6,7 @@
 import type { Role } from '../../decision/types.js';
 import type { SystemTimeline } from '../result.js';
 
-/** The window: 10 minutes. */
+/** The target's window: 10 minutes. */
 export const directionWindowS = 600;
 
 /**
