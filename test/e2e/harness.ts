@@ -58,6 +58,21 @@ spec:
     scrape: { timeout: 500ms, staleAfterMisses: 2 }
 `;
 
+/** One engine pod at the base load: 5 req/s of 1,000-token prompts; decode runs 50 conversations. */
+export function startBaseEngine(role: 'prefill' | 'decode'): Promise<LiveEngine> {
+  return LiveEngine.start({
+    modelName: 'llama',
+    requestsPerS: 5,
+    promptTokens: [{ value: 1000, perS: 5 }],
+    generationTokens: [{ value: 100, perS: 5 }],
+    ttftSeconds: [{ value: 0.2, perS: 5 }],
+    itlSeconds: [{ value: 0.02, perS: 500 }],
+    waiting: 0,
+    running: role === 'decode' ? 50 : 0,
+    kvCacheUsage: 0.3,
+  });
+}
+
 export interface Scenario {
   readonly cluster: FakeCluster;
   readonly engines: Readonly<Record<'prefill' | 'decode', LiveEngine>>;
@@ -69,19 +84,7 @@ export interface Scenario {
 export async function startScenario(): Promise<Scenario> {
   const cluster = await FakeCluster.start();
   cluster.seedRbg({ namespace, name: rbgName, replicas: { prefill: 1, decode: 1 } });
-  const engine = (role: 'prefill' | 'decode') =>
-    LiveEngine.start({
-      modelName: 'llama',
-      requestsPerS: 5,
-      promptTokens: [{ value: 1000, perS: 5 }],
-      generationTokens: [{ value: 100, perS: 5 }],
-      ttftSeconds: [{ value: 0.2, perS: 5 }],
-      itlSeconds: [{ value: 0.02, perS: 500 }],
-      waiting: 0,
-      running: role === 'decode' ? 50 : 0,
-      kvCacheUsage: 0.3,
-    });
-  const engines = { prefill: await engine('prefill'), decode: await engine('decode') };
+  const engines = { prefill: await startBaseEngine('prefill'), decode: await startBaseEngine('decode') };
   for (const role of ['prefill', 'decode'] as const)
     cluster.pods.store.apply(
       makePod({

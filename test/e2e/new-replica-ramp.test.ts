@@ -24,6 +24,7 @@ import {
   namespace,
   policyYaml,
   rbgName,
+  startBaseEngine,
   startScenario,
   until,
   writeServeConfig,
@@ -56,17 +57,7 @@ function spread(role: Role): void {
 }
 
 async function addReplica(role: Role): Promise<void> {
-  const engine = await LiveEngine.start({
-    modelName: 'llama',
-    requestsPerS: 5,
-    promptTokens: [{ value: 1000, perS: 5 }],
-    generationTokens: [{ value: 100, perS: 5 }],
-    ttftSeconds: [{ value: 0.2, perS: 5 }],
-    itlSeconds: [{ value: 0.02, perS: 500 }],
-    waiting: 0,
-    running: role === 'decode' ? 50 : 0,
-    kvCacheUsage: 0.3,
-  });
+  const engine = await startBaseEngine(role);
   engines[role].push(engine);
   spread(role);
   scenario.cluster.pods.store.apply(

@@ -51,6 +51,24 @@ const TOKEN_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 100
 const AGE_S = 1000;
 
 /** The page at `nowMs` for an engine started at `startMs`. */
+/**
+ * A steady vLLM pod: `requestsPerS` of 1,000-token prompts and 100-token answers at TTFT 0.2 s and
+ * ITL 20 ms, `running` requests in flight, 30% KV cache used.
+ */
+export function steadyVllmSpec(requestsPerS: number, running: number): FakeVllmSpec {
+  return {
+    modelName: 'llama',
+    requestsPerS,
+    promptTokens: [{ value: 1000, perS: requestsPerS }],
+    generationTokens: [{ value: 100, perS: requestsPerS }],
+    ttftSeconds: [{ value: 0.2, perS: requestsPerS }],
+    itlSeconds: [{ value: 0.02, perS: requestsPerS * 100 }],
+    waiting: 0,
+    running,
+    kvCacheUsage: 0.3,
+  };
+}
+
 export function renderVllmPage(spec: FakeVllmSpec, startMs: number, nowMs: number): string {
   const elapsedS = AGE_S + (nowMs - startMs) / 1000;
   const engines = spec.engines ?? 1;

@@ -13,7 +13,7 @@ import { Scraper } from '../../../src/sources/scrape/scraper.js';
 import { TargetHealth } from '../../../src/sources/scrape/target-health.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { FakeApiServer } from '../../../src/demo/cluster/fake-apiserver.js';
-import { renderVllmPage, type FakeVllmSpec } from '../../fakes/fake-engine.js';
+import { renderVllmPage, steadyVllmSpec } from '../../fakes/fake-engine.js';
 import { HttpTarget } from '../../fakes/http-target.js';
 import { makePod, rbgLabels } from '../../fakes/pods.js';
 import { makeSpec } from '../../helpers/spec.js';
@@ -21,17 +21,7 @@ import { eventually } from '../discovery/eventually.js';
 
 const t0 = Date.UTC(2026, 0, 5, 12);
 let nowMs = t0;
-const engine = (requestsPerS: number, running: number): FakeVllmSpec => ({
-  modelName: 'llama',
-  requestsPerS,
-  promptTokens: [{ value: 1000, perS: requestsPerS }],
-  generationTokens: [{ value: 100, perS: requestsPerS }],
-  ttftSeconds: [{ value: 0.2, perS: requestsPerS }],
-  itlSeconds: [{ value: 0.02, perS: requestsPerS * 100 }],
-  waiting: 0,
-  running,
-  kvCacheUsage: 0.3,
-});
+const engine = steadyVllmSpec;
 
 let apiserver: FakeApiServer;
 const engines: HttpTarget[] = [];

@@ -15,23 +15,13 @@ import {
 import { Scraper } from '../../../src/sources/scrape/scraper.js';
 import { TargetHealth } from '../../../src/sources/scrape/target-health.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
-import { renderVllmPage, type FakeVllmSpec } from '../../fakes/fake-engine.js';
+import { renderVllmPage, type FakeVllmSpec, steadyVllmSpec } from '../../fakes/fake-engine.js';
 import { HttpTarget } from '../../fakes/http-target.js';
 import { makeSpec, seconds } from '../../helpers/spec.js';
 
 const t0 = Date.UTC(2026, 0, 5, 12);
 let nowMs = t0;
-const engine = (requestsPerS: number, running: number): FakeVllmSpec => ({
-  modelName: 'llama',
-  requestsPerS,
-  promptTokens: [{ value: 1000, perS: requestsPerS }],
-  generationTokens: [{ value: 100, perS: requestsPerS }],
-  ttftSeconds: [{ value: 0.2, perS: requestsPerS }],
-  itlSeconds: [{ value: 0.02, perS: requestsPerS * 100 }],
-  waiting: 0,
-  running,
-  kvCacheUsage: 0.3,
-});
+const engine = steadyVllmSpec;
 
 /** A loopback vLLM pod whose process started at `startMs` (its counters count from then). */
 async function pod(spec: FakeVllmSpec, startMs: number): Promise<HttpTarget> {
