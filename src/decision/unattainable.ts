@@ -19,6 +19,22 @@ const MAX_PROMPT_TOKENS = 10_000_000;
  * the prompt (interpolated profile data, monotone in the profiles we ship).
  */
 export function unattainablePromptTokens(capacity: CapacityModel, ttftSloMs: number): number | undefined {
+  // The answer depends on the compiled model and the SLO only, and every prefill tick asks for it
+  // twice (the TTFT quantile and the SLO feedback's share): the bisection runs once per pair.
+  let bySlo = thresholds.get(capacity);
+  if (bySlo === undefined) {
+    bySlo = new Map();
+    thresholds.set(capacity, bySlo);
+  }
+  if (bySlo.has(ttftSloMs)) return bySlo.get(ttftSloMs);
+  const tokens = searchUnattainable(capacity, ttftSloMs);
+  bySlo.set(ttftSloMs, tokens);
+  return tokens;
+}
+
+const thresholds = new WeakMap<CapacityModel, Map<number, number | undefined>>();
+
+function searchUnattainable(capacity: CapacityModel, ttftSloMs: number): number | undefined {
   const ttftAt = (tokens: number): number | undefined => capacity.prefill(tokens).unloadedTtftMs;
   const longest = ttftAt(MAX_PROMPT_TOKENS);
   if (longest === undefined || longest <= ttftSloMs) return undefined;
